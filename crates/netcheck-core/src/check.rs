@@ -1,0 +1,85 @@
+//! The `Check` trait: one kind of measurement, with the metadata that the CLI's help, the
+//! API's list of checks and docs/checks.md are generated from.
+//!
+//! A check's `run` does the I/O and returns typed facts (a [`Section`]); judging those facts is
+//! [`Section::assess`]'s job, so verdicts are testable without a network.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use thiserror::Error;
+use tokio::sync::OnceCell;
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::dns::{AddressLookup, Resolver};
+use crate::report::Section;
+use crate::target::Target;
+
+/// What a check says about itself.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckMeta {
+    /// Stable identifier used in JSON, on the command line and in the API.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// One line for help texts.
+    pub summary: &'static str,
+    /// Whether the check needs root or CAP_NET_RAW to do its best.
+    pub needs_privileges: bool,
+    pub default_timeout: Duration,
+}
+
+/// Why a check produced no facts at all. Failures of the thing measured (a refused connection,
+/// NXDOMAIN) are facts, not errors: they go in the section and become findings.
+#[derive(Debug, Clone, Error)]
+pub enum CheckError {
+    #[error("{0}")]
+    Skipped(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+pub trait Check: Send + Sync {
+    fn meta(&self) -> &'static CheckMeta;
+
+    /// Gathers facts. Must finish by `deadline`; the runner cancels it shortly after.
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Section, CheckError>>;
+}
+
+/// What every check of one run shares: the target, the configuration, the resolver, and the
+/// target's addresses, looked up once for all checks that need them.
+pub struct Context {
+    pub target: Target,
+    pub config: Arc<Config>,
+    pub resolver: Resolver,
+    addresses: OnceCell<AddressLookup>,
+}
+
+impl Context {
+    pub fn new(target: Target, config: Arc<Config>, resolver: Resolver) -> Self {
+        Context {
+            target,
+            config,
+            resolver,
+            addresses: OnceCell::new(),
+        }
+    }
+
+    /// The target's A and AAAA answers (or its IP literal). The first caller does the lookup;
+    /// every other check waits for that same answer instead of asking again.
+    pub async fn target_addresses(&self) -> &AddressLookup {
+        self.addresses
+            .get_or_init(|| async {
+                match self.target.ip() {
+                    Some(ip) => AddressLookup::literal(ip),
+                    None => self.resolver.lookup_addresses(&self.target.host).await,
+                }
+            })
+            .await
+    }
+}

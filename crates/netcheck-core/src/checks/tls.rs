@@ -1,0 +1,316 @@
+//! The `tls` check: one handshake with the target, reporting the negotiated version, cipher
+//! suite, key-exchange group and ALPN, the chain as the server sent it, and a verdict on it.
+//! The verdict never stops the handshake (see `tls::RecordingVerifier`).
+
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use rustls::{CertificateError, Error as TlsError};
+use rustls_pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::report::{Finding, Section, millis};
+use crate::tls::certificate::CertificateInfo;
+use crate::tls::verdict::{Verdict, classify};
+use crate::tls::{SeenChain, TlsClient, server_name};
+use crate::web::{FetchError, Timings, fetch_small, negotiated, resolve_and_connect, tls_failure};
+
+pub static META: CheckMeta = CheckMeta {
+    id: "tls",
+    title: "TLS",
+    summary: "Negotiated version, cipher and ALPN; the certificate chain; a verdict on it",
+    needs_privileges: false,
+    default_timeout: Duration::from_secs(10),
+};
+
+/// Certificates this close to expiry earn a warning.
+const EXPIRY_WARNING_DAYS: i64 = 14;
+/// An AIA fetch gets this long at most.
+const AIA_BOUND: Duration = Duration::from_secs(3);
+
+pub struct TlsCheck;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsReport {
+    pub server_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<std::net::SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_exchange_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    /// End entity first, as the server sent them.
+    pub chain: Vec<CertificateInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict_detail: Option<String>,
+    /// Whether fetching the missing issuer from the AIA URL completed the chain; absent when
+    /// it was not needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aia_completed: Option<bool>,
+    pub timings: Timings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<FetchError>,
+}
+
+impl Check for TlsCheck {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Section, CheckError>> {
+        async move {
+            if !ctx.target.is_https() {
+                return Err(CheckError::Skipped(
+                    "the target is a plain http:// URL".into(),
+                ));
+            }
+            let tls = TlsClient::new(&ctx.config.extra_roots).map_err(CheckError::Failed)?;
+            Ok(Section::Tls(handshake(ctx, &tls, deadline).await))
+        }
+        .boxed()
+    }
+}
+
+async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsReport {
+    let host = ctx.target.host.clone();
+    let mut report = TlsReport {
+        server_name: host.clone(),
+        address: None,
+        version: None,
+        cipher_suite: None,
+        key_exchange_group: None,
+        alpn: None,
+        chain: Vec::new(),
+        verdict: None,
+        verdict_detail: None,
+        aia_completed: None,
+        timings: Timings::default(),
+        error: None,
+    };
+    let started = Instant::now();
+    let name = match server_name(&host) {
+        Ok(n) => n,
+        Err(message) => {
+            report.error = Some(FetchError::Tls {
+                message,
+                no_common_protocol: false,
+            });
+            return report;
+        }
+    };
+    let tcp = match resolve_and_connect(ctx, &host, ctx.target.port, deadline, &mut report.timings)
+        .await
+    {
+        Ok((tcp, address, _)) => {
+            report.address = Some(address);
+            tcp
+        }
+        Err((e, _)) => {
+            report.error = Some(e);
+            return report;
+        }
+    };
+    let tls_started = Instant::now();
+    let alpn: &[&[u8]] = &[b"h2", b"http/1.1"];
+    let (result, seen) =
+        match tokio::time::timeout_at(deadline, tls.handshake(tcp, name.clone(), alpn)).await {
+            Ok(r) => r,
+            Err(_) => {
+                let message = "the check's time ran out during the TLS handshake".to_owned();
+                report.error = Some(FetchError::Timeout {
+                    phase: "TLS handshake".into(),
+                    message,
+                });
+                return report;
+            }
+        };
+    report.timings.tls_ms = Some(millis(tls_started.elapsed()));
+    match result {
+        Ok(stream) => {
+            let (facts, chain) = negotiated(stream.get_ref().1, seen.as_ref(), &host);
+            report.version = Some(facts.version);
+            report.cipher_suite = Some(facts.cipher_suite);
+            report.key_exchange_group = facts.key_exchange_group;
+            report.alpn = facts.alpn;
+            report.chain = chain;
+            let aia = match &seen {
+                Some(seen) if needs_issuer(seen, &report.chain) => {
+                    Some(complete_by_aia(ctx, tls, seen, &report.chain, &name).await)
+                }
+                _ => None,
+            };
+            report.aia_completed = aia;
+            if let Some(seen) = &seen {
+                let (verdict, detail) = classify(&seen.result, &report.chain, &host, aia);
+                report.verdict = Some(verdict);
+                report.verdict_detail = Some(detail);
+            }
+        }
+        Err(e) => report.error = Some(tls_failure(&e)),
+    }
+    report.timings.total_ms = millis(started.elapsed());
+    report
+}
+
+/// The chain failed for want of an issuer, and the last certificate sent is not a root.
+fn needs_issuer(seen: &SeenChain, chain: &[CertificateInfo]) -> bool {
+    matches!(
+        seen.result,
+        Err(TlsError::InvalidCertificate(
+            CertificateError::UnknownIssuer
+        ))
+    ) && chain
+        .last()
+        .is_some_and(|top| !top.self_issued && !top.ca_issuers.is_empty())
+}
+
+/// Fetches the issuer named by the top certificate's AIA caIssuers URL (RFC 5280 §4.2.2.1) and
+/// verifies again with it: `true` when the chain then reaches a trusted root.
+async fn complete_by_aia(
+    ctx: &Context,
+    tls: &TlsClient,
+    seen: &SeenChain,
+    chain: &[CertificateInfo],
+    name: &rustls_pki_types::ServerName<'static>,
+) -> bool {
+    let Some(top) = chain.last() else {
+        return false;
+    };
+    for url in &top.ca_issuers {
+        let Some(body) = fetch_small(ctx, tls, url, AIA_BOUND).await else {
+            continue;
+        };
+        let issuer = match pem_or_der(&body) {
+            Some(der) => der,
+            None => continue,
+        };
+        let mut completed = seen.chain.clone();
+        completed.push(issuer);
+        if tls.verify(&completed, name).is_ok() {
+            return true;
+        }
+    }
+    false
+}
+
+/// caIssuers serves DER ("application/pkix-cert"); some servers send PEM instead.
+fn pem_or_der(body: &[u8]) -> Option<CertificateDer<'static>> {
+    use rustls_pki_types::pem::PemObject;
+    if body.starts_with(b"-----BEGIN") {
+        CertificateDer::from_pem_slice(body).ok()
+    } else {
+        Some(CertificateDer::from(body.to_vec()))
+    }
+}
+
+/// Judges the facts of a TLS report.
+pub fn assess(report: &TlsReport) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(e) = &report.error {
+        let code = match e {
+            FetchError::Tls {
+                no_common_protocol: true,
+                ..
+            } => "tls_no_common_protocol",
+            FetchError::Tls { .. } => "tls_handshake_failed",
+            FetchError::Timeout { .. } => "tls_timeout",
+            FetchError::Refused { .. } => "tls_refused",
+            FetchError::Dns { .. } => "tls_dns",
+            _ => "tls_connect_failed",
+        };
+        findings.push(Finding::failure(code, e.message().to_owned()));
+        return findings;
+    }
+    let detail = report.verdict_detail.clone().unwrap_or_default();
+    match report.verdict {
+        Some(Verdict::Valid) => {
+            if let Some(leaf) = report.chain.first() {
+                if leaf.days_left < EXPIRY_WARNING_DAYS {
+                    findings.push(Finding::warning(
+                        "certificate_expires_soon",
+                        format!(
+                            "the certificate expires in {} day(s), on {}",
+                            leaf.days_left, leaf.not_after
+                        ),
+                    ));
+                } else {
+                    findings.push(Finding::info(
+                        "certificate_valid",
+                        format!("valid for {} more days", leaf.days_left),
+                    ));
+                }
+            }
+        }
+        Some(v) => findings.push(Finding::failure(
+            &format!("certificate_{}", verdict_code(v)),
+            format!("certificate {}: {detail}", v.as_str()),
+        )),
+        None => {}
+    }
+    // WebPKI names one problem; an expired certificate behind another problem is still worth saying.
+    if report.verdict != Some(Verdict::Expired)
+        && let Some(expired) = report.chain.iter().find(|c| c.days_left < 0)
+    {
+        findings.push(Finding::failure(
+            "certificate_expired",
+            format!(
+                "'{}' expired on {}",
+                expired.common_name(),
+                expired.not_after
+            ),
+        ));
+    }
+    for cert in &report.chain {
+        if cert.key_type == "RSA" && cert.key_bits < 2048 {
+            findings.push(Finding::warning(
+                "weak_key",
+                format!(
+                    "'{}' has a {}-bit RSA key; 2048 is the minimum",
+                    cert.common_name(),
+                    cert.key_bits
+                ),
+            ));
+        }
+        if cert
+            .signature_algorithm
+            .to_ascii_lowercase()
+            .contains("sha1")
+        {
+            findings.push(Finding::warning(
+                "weak_signature",
+                format!("'{}' is signed with SHA-1", cert.common_name()),
+            ));
+        }
+    }
+    findings
+}
+
+fn verdict_code(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "valid",
+        Verdict::Expired => "expired",
+        Verdict::NotYetValid => "not_yet_valid",
+        Verdict::HostnameMismatch => "hostname_mismatch",
+        Verdict::UntrustedRoot => "untrusted_root",
+        Verdict::SelfSigned => "self_signed",
+        Verdict::IncompleteChain => "incomplete_chain",
+        Verdict::Invalid => "invalid",
+    }
+}
+
+pub fn timed_out(report: &TlsReport) -> bool {
+    matches!(report.error, Some(FetchError::Timeout { .. }))
+}

@@ -1,0 +1,19 @@
+//! netcheck's engine: a target becomes a plan of checks, the checks run concurrently, and each
+//! ends in a section of the [`report::Report`]. No printing happens here; the faces (CLI, server)
+//! render the report and the [`runner::Event`]s that the runner emits as checks start and end.
+
+pub mod check;
+pub mod checks;
+pub mod config;
+pub mod dns;
+pub mod report;
+pub mod runner;
+pub mod target;
+pub mod tls;
+pub mod web;
+
+pub use check::{Check, CheckMeta, Context};
+pub use config::Config;
+pub use report::{CheckReport, Report, Section, Status};
+pub use runner::{Event, run};
+pub use target::{Target, TargetError};

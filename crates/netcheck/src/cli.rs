@@ -1,0 +1,219 @@
+//! Command-line flags, each with an environment variable beside it, and their translation into
+//! the engine's `Config`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use netcheck_core::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netcheck",
+    version,
+    about = "What does the network say about this site, and why can't I reach it?"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); NETCHECK_LOG takes a filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a URL, host name or IP address and print a report.
+    ///
+    /// Exit status: 0 when the site was reached and is healthy, 1 when the report shows a
+    /// failure, 2 for bad input or usage.
+    Check(CheckArgs),
+    /// List the checks netcheck runs.
+    Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Print docs/checks.md instead of a plain list.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A URL (https://example.com/path), a host name (example.com, 한국.kr), host:port, or an IP address.
+    pub target: String,
+    /// Print one JSON document instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// DNS server to ask, ADDR or ADDR:PORT (repeatable, asked in order). Default: /etc/resolv.conf.
+    #[arg(
+        long = "resolver",
+        value_name = "ADDR[:PORT]",
+        env = "NETCHECK_RESOLVER",
+        value_delimiter = ','
+    )]
+    pub resolvers: Vec<String>,
+    /// Also trust the certificates in this PEM file (a company root, a test CA).
+    #[arg(long, value_name = "PEM", env = "NETCHECK_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Run only these checks (repeatable or comma-separated; see `netcheck checks`).
+    #[arg(long = "only", value_name = "CHECK", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Time bound of every check, in seconds, replacing each check's default.
+    #[arg(long, value_name = "SECONDS", env = "NETCHECK_TIMEOUT")]
+    pub timeout: Option<f64>,
+    /// Time bound of one check, CHECK=SECONDS (repeatable), e.g. --check-timeout site=30.
+    #[arg(long = "check-timeout", value_name = "CHECK=SECONDS")]
+    pub check_timeouts: Vec<String>,
+    /// Bound of one DNS query to one server, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub dns_timeout: f64,
+    /// Bound of one TCP connect attempt, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub connect_timeout: f64,
+    /// Redirects followed before giving up.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_redirects: usize,
+    /// Bytes of a response body read at most.
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body: usize,
+}
+
+impl CheckArgs {
+    pub fn config(&self) -> Result<Config, String> {
+        let known: Vec<&str> = netcheck_core::checks::registry()
+            .iter()
+            .map(|c| c.meta().id)
+            .collect();
+        let mut config = Config {
+            resolvers: self
+                .resolvers
+                .iter()
+                .map(|r| parse_resolver(r))
+                .collect::<Result<_, _>>()?,
+            dns_query_timeout: seconds("--dns-timeout", self.dns_timeout)?,
+            connect_timeout: seconds("--connect-timeout", self.connect_timeout)?,
+            max_redirects: self.max_redirects,
+            max_body_bytes: self.max_body,
+            ..Config::default()
+        };
+        for id in &self.only {
+            if !known.contains(&id.as_str()) {
+                return Err(format!(
+                    "unknown check '{id}'; the checks are: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        config.only = self.only.clone();
+        if let Some(t) = self.timeout {
+            let t = seconds("--timeout", t)?;
+            for id in &known {
+                config.check_timeouts.insert((*id).to_owned(), t);
+            }
+        }
+        for spec in &self.check_timeouts {
+            let (id, secs) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--check-timeout takes CHECK=SECONDS, not '{spec}'"))?;
+            if !known.contains(&id) {
+                return Err(format!(
+                    "unknown check '{id}' in --check-timeout; the checks are: {}",
+                    known.join(", ")
+                ));
+            }
+            let secs: f64 = secs
+                .parse()
+                .map_err(|_| format!("'{secs}' is not a number of seconds"))?;
+            config
+                .check_timeouts
+                .insert(id.to_owned(), seconds("--check-timeout", secs)?);
+        }
+        if let Some(path) = &self.ca_file {
+            config.extra_roots = netcheck_core::config::read_pem_certificates(path)?;
+        }
+        Ok(config)
+    }
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if !(value.is_finite() && value > 0.0 && value <= 3600.0) {
+        return Err(format!(
+            "{flag} takes a number of seconds above 0 and at most 3600, not {value}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// `198.18.0.2`, `198.18.0.2:5353`, `2001:db8::2`, `[2001:db8::2]:5353`.
+pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    s.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("--resolver takes an IP address with an optional port, not '{s}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolvers_take_an_optional_port() {
+        assert_eq!(
+            parse_resolver("198.18.0.2").unwrap(),
+            "198.18.0.2:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("198.18.0.2:5353").unwrap(),
+            "198.18.0.2:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("2001:db8::2").unwrap(),
+            "[2001:db8::2]:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("[2001:db8::2]:5353").unwrap(),
+            "[2001:db8::2]:5353".parse().unwrap()
+        );
+        assert!(
+            parse_resolver("dns.example")
+                .unwrap_err()
+                .contains("IP address")
+        );
+    }
+
+    #[test]
+    fn timeouts_and_check_names_are_validated() {
+        let cli = Cli::parse_from([
+            "netcheck",
+            "check",
+            "a.test",
+            "--check-timeout",
+            "site=0.5",
+            "--only",
+            "dns,site",
+        ]);
+        let Command::Check(args) = cli.command else {
+            panic!("not a check")
+        };
+        let config = args.config().unwrap();
+        assert_eq!(config.check_timeouts["site"], Duration::from_millis(500));
+        assert_eq!(config.only, ["dns", "site"]);
+        let cli = Cli::parse_from(["netcheck", "check", "a.test", "--only", "nope"]);
+        let Command::Check(args) = cli.command else {
+            panic!("not a check")
+        };
+        assert!(args.config().unwrap_err().contains("unknown check 'nope'"));
+        let cli = Cli::parse_from(["netcheck", "check", "a.test", "--timeout", "-1"]);
+        let Command::Check(args) = cli.command else {
+            panic!("not a check")
+        };
+        assert!(args.config().is_err());
+    }
+}

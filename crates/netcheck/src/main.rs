@@ -1,0 +1,114 @@
+//! The `netcheck` binary: parses the command line, runs the engine, and hands the events and the
+//! report to a renderer. It measures nothing itself.
+
+mod cli;
+mod progress;
+mod render;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Checks(args) => {
+            if args.markdown {
+                print!("{}", netcheck_core::checks::markdown_table());
+            } else {
+                for check in netcheck_core::checks::registry() {
+                    let m = check.meta();
+                    println!(
+                        "{:<6} {:<5} {}",
+                        m.id,
+                        format!("{}s", m.default_timeout.as_secs()),
+                        m.summary
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn check(args: cli::CheckArgs) -> ExitCode {
+    let target = match netcheck_core::Target::parse(&args.target) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match args.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("netcheck: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let color = console::colors_enabled_stderr()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    console::set_colors_enabled(color);
+    console::set_colors_enabled_stderr(color);
+    let report = runtime.block_on(async {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mode = if args.json {
+            progress::Mode::Silent
+        } else if std::io::stderr().is_terminal() {
+            progress::Mode::Spinners
+        } else {
+            progress::Mode::Lines
+        };
+        let drawer = tokio::spawn(progress::draw(rx, mode));
+        let report = netcheck_core::run(target, config, Some(tx)).await;
+        let _ = drawer.await;
+        report
+    });
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("netcheck: cannot write the report as JSON: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", render::report(&report));
+    }
+    if report.is_healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NETCHECK_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("netcheck={level},netcheck_core={level}"))
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,77 @@
+//! Live progress on stderr, drawn from the runner's events: a spinner per check on a terminal,
+//! one plain line per start and end otherwise, nothing with --json.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use console::style;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use netcheck_core::{Event, Status};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    Spinners,
+    Lines,
+    Silent,
+}
+
+pub async fn draw(mut events: UnboundedReceiver<Event>, mode: Mode) {
+    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+    let mut bars: HashMap<String, ProgressBar> = HashMap::new();
+    let spinner = ProgressStyle::with_template("{spinner} {prefix:<5} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let done = ProgressStyle::with_template("{prefix:<7} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    while let Some(event) = events.recv().await {
+        match (mode, event) {
+            (Mode::Silent, _) => {}
+            (Mode::Lines, Event::Started { id, .. }) => eprintln!("{id:<5} started"),
+            (Mode::Lines, Event::Finished { check }) => {
+                eprintln!(
+                    "{:<5} {} ({:.0} ms){}",
+                    check.id,
+                    check.status.as_str(),
+                    check.duration_ms,
+                    error_suffix(check.error.as_deref())
+                )
+            }
+            (Mode::Spinners, Event::Started { id, title }) => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(spinner.clone());
+                bar.set_prefix(id.clone());
+                bar.set_message(format!("{title}…"));
+                bar.enable_steady_tick(Duration::from_millis(100));
+                bars.insert(id, bar);
+            }
+            (Mode::Spinners, Event::Finished { check }) => {
+                if let Some(bar) = bars.remove(&check.id) {
+                    bar.set_style(done.clone());
+                    bar.set_prefix(format!("{} {}", mark(check.status), check.id));
+                    bar.finish_with_message(format!(
+                        "{} ({:.0} ms){}",
+                        check.status.as_str(),
+                        check.duration_ms,
+                        error_suffix(check.error.as_deref())
+                    ));
+                }
+            }
+        }
+    }
+    let _ = multi.clear();
+}
+
+fn error_suffix(error: Option<&str>) -> String {
+    error.map(|e| format!(": {e}")).unwrap_or_default()
+}
+
+/// A one-character status mark, coloured where colour is on.
+pub fn mark(status: Status) -> String {
+    match status {
+        Status::Ok => style("✓").green().to_string(),
+        Status::Warning => style("!").yellow().to_string(),
+        Status::Failed => style("✗").red().to_string(),
+        Status::TimedOut => style("⧗").red().to_string(),
+        Status::Skipped => style("-").dim().to_string(),
+    }
+}

@@ -1,0 +1,194 @@
+//! The text report: every section of a `Report` in a form a person reads top to bottom.
+
+use std::fmt::Write;
+
+use console::style;
+use netcheck_core::checks::dns::DnsReport;
+use netcheck_core::checks::site::SiteReport;
+use netcheck_core::checks::tls::TlsReport;
+use netcheck_core::report::{CheckReport, Severity};
+use netcheck_core::web::Timings;
+use netcheck_core::{Report, Section};
+
+use crate::progress::mark;
+
+pub fn report(r: &Report) -> String {
+    let mut out = String::new();
+    let t = &r.target;
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        style("netcheck").bold(),
+        style(&t.url).bold()
+    );
+    if let Some(u) = &t.host_unicode {
+        let _ = writeln!(out, "  host {} ({u})", t.host);
+    }
+    for check in &r.checks {
+        section(&mut out, check);
+    }
+    let _ = writeln!(
+        out,
+        "\n{} {} in {:.0} ms",
+        mark(r.status),
+        if r.is_healthy() {
+            "reachable and healthy"
+        } else {
+            "problems found"
+        },
+        r.duration_ms
+    );
+    out
+}
+
+fn section(out: &mut String, c: &CheckReport) {
+    let _ = writeln!(
+        out,
+        "\n{} {} — {} ({:.0} ms)",
+        mark(c.status),
+        style(&c.title).bold(),
+        c.status.as_str(),
+        c.duration_ms
+    );
+    if let Some(e) = &c.error {
+        let _ = writeln!(out, "  {}", style(e).red());
+    }
+    match &c.data {
+        Some(Section::Dns(d)) => dns(out, d),
+        Some(Section::Site(s)) => site(out, s),
+        Some(Section::Tls(t)) => tls(out, t),
+        None => {}
+    }
+    for f in c
+        .findings
+        .iter()
+        .filter(|f| c.error.as_deref() != Some(f.message.as_str()))
+    {
+        let tag = match f.severity {
+            Severity::Failure => style("fail").red(),
+            Severity::Warning => style("warn").yellow(),
+            Severity::Info => style("info").dim(),
+        };
+        let _ = writeln!(out, "  [{tag}] {}", f.message);
+    }
+}
+
+fn dns(out: &mut String, d: &DnsReport) {
+    let servers = d
+        .resolvers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(out, "  resolvers {servers} ({:?})", d.resolver_source);
+    for link in &d.cname_chain {
+        let _ = writeln!(out, "  CNAME  {} → {}", link.name, link.value_text());
+    }
+    for l in &d.lookups {
+        let by = l.resolver.map(|r| format!(" via {r}")).unwrap_or_default();
+        let head = format!("{:<5} {}", l.record_type, l.name);
+        if l.records.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {head}: {} ({:.1} ms{by})",
+                l.outcome.describe(),
+                l.time_ms
+            );
+        } else {
+            let values = l
+                .records
+                .iter()
+                .map(|r| r.value_text())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(out, "  {head}: {values} ({:.1} ms{by})", l.time_ms);
+        }
+    }
+    let _ = writeln!(out, "  DNSSEC {:?}: {}", d.dnssec.status, d.dnssec.detail);
+}
+
+fn site(out: &mut String, s: &SiteReport) {
+    for (i, hop) in s.hops.iter().enumerate() {
+        let status = hop
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "—".into());
+        let addr = hop
+            .remote_address
+            .map(|a| format!(" [{a}]"))
+            .unwrap_or_default();
+        let version = hop.http_version.clone().unwrap_or_default();
+        let _ = writeln!(out, "  {}. {status} {}{addr} {version}", i + 1, hop.url);
+        let _ = writeln!(out, "     {}", timings(&hop.timings));
+        if let Some(loc) = &hop.location {
+            let _ = writeln!(out, "     → {loc}");
+        }
+    }
+    if let Some(page) = &s.page {
+        if let Some(title) = &page.title {
+            let _ = writeln!(out, "  title       {title}");
+        }
+        if let Some(desc) = &page.description {
+            let _ = writeln!(out, "  description {desc}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  body        {} bytes{}",
+        s.body_bytes,
+        if s.body_truncated { " (truncated)" } else { "" }
+    );
+    for (name, value) in &s.headers {
+        let _ = writeln!(out, "  {} {}", style(format!("{name}:")).dim(), value);
+    }
+}
+
+fn timings(t: &Timings) -> String {
+    let parts = [
+        ("dns", t.dns_ms),
+        ("connect", t.connect_ms),
+        ("tls", t.tls_ms),
+        ("first byte", t.first_byte_ms),
+        ("download", t.download_ms),
+    ];
+    let mut s: Vec<String> = parts
+        .iter()
+        .filter_map(|(n, v)| v.map(|v| format!("{n} {v:.1} ms")))
+        .collect();
+    s.push(format!("total {:.1} ms", t.total_ms));
+    s.join(" · ")
+}
+
+fn tls(out: &mut String, t: &TlsReport) {
+    if let Some(v) = &t.version {
+        let _ = writeln!(
+            out,
+            "  {v} · {} · {} · ALPN {}",
+            t.cipher_suite.as_deref().unwrap_or("?"),
+            t.key_exchange_group.as_deref().unwrap_or("?"),
+            t.alpn.as_deref().unwrap_or("none")
+        );
+    }
+    if let (Some(v), Some(d)) = (t.verdict, &t.verdict_detail) {
+        let _ = writeln!(out, "  verdict: {} — {d}", v.as_str());
+    }
+    for (i, c) in t.chain.iter().enumerate() {
+        let _ = writeln!(out, "  [{i}] {}", c.subject);
+        let _ = writeln!(out, "      issuer  {}", c.issuer);
+        if !c.sans.is_empty() {
+            let _ = writeln!(out, "      names   {}", c.sans.join(", "));
+        }
+        let _ = writeln!(
+            out,
+            "      valid   {} → {} ({} days left)",
+            c.not_before, c.not_after, c.days_left
+        );
+        let _ = writeln!(
+            out,
+            "      key     {} {} bits · {}",
+            c.key_type, c.key_bits, c.signature_algorithm
+        );
+        let _ = writeln!(out, "      serial  {}", c.serial);
+        let _ = writeln!(out, "      sha256  {}", c.sha256_fingerprint);
+    }
+}
