@@ -1,1 +1,8 @@
-//! Real peers for tests.
+//! Real peers for netcheck's tests, made in the test and bound to port 0 on loopback: a DNS
+//! server whose answers and misbehaviour are set per name, a test PKI (rcgen), and HTTP/HTTPS
+//! servers with the routes the site check needs (redirects, loops, big and slow bodies).
+//! Each server stops when its handle is dropped.
+
+pub mod dns;
+pub mod pki;
+pub mod web;

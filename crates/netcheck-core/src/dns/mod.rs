@@ -158,8 +158,11 @@ impl Resolver {
     ) -> Result<Message, ExchangeError> {
         let request = build_request(name, rtype, checking_disabled);
         let provider = TokioRuntimeProvider::new();
+        // hickory's own bound is set past ours so that silence is always reported by our
+        // timeout (as a timeout) rather than by the transport closing the stream.
+        let transport_bound = self.query_timeout * 2;
         let udp = UdpClientStream::builder(server, provider.clone())
-            .with_timeout(Some(self.query_timeout))
+            .with_timeout(Some(transport_bound))
             .with_max_retries(0)
             .exchange();
         let response = first_response(&udp, request.clone(), self.query_timeout).await?;
@@ -167,7 +170,7 @@ impl Resolver {
             return Ok(response);
         }
         // RFC 7766 §5: a truncated UDP answer is retried over TCP.
-        let connect = TcpClientStream::exchange(server, None, self.query_timeout, None, provider);
+        let connect = TcpClientStream::exchange(server, None, transport_bound, None, provider);
         let tcp = tokio::time::timeout(self.query_timeout, connect)
             .await
             .map_err(|_| ExchangeError::Timeout)?

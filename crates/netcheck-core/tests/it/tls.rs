@@ -1,0 +1,222 @@
+use std::collections::HashMap;
+
+use netcheck_core::Status;
+use netcheck_core::checks::tls::TlsReport;
+use netcheck_core::report::Section;
+use netcheck_core::tls::verdict::Verdict;
+use netcheck_testkit::dns::DnsServer;
+use netcheck_testkit::pki::{Leaf, ServerIdentity, TestCa, self_signed};
+use netcheck_testkit::web::{self, WebServer};
+use time::{Duration, OffsetDateTime};
+
+use crate::{check, config, has_finding, loopback_zone, run};
+
+fn tls_data(report: &netcheck_core::Report) -> &TlsReport {
+    match &check(report, "tls").data {
+        Some(Section::Tls(t)) => t,
+        other => panic!("no TLS data: {other:?}"),
+    }
+}
+
+async fn check_against(
+    identity: &ServerIdentity,
+    host: &str,
+    trusted: &TestCa,
+) -> netcheck_core::Report {
+    let dns = DnsServer::start(loopback_zone(&[host])).await;
+    let server = WebServer::https(identity).await;
+    let mut cfg = config(dns.addr);
+    cfg.extra_roots = vec![trusted.root_der()];
+    run(
+        &format!("https://{host}.netcheck.test:{}/", server.port()),
+        cfg,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_valid_chain_reports_the_session_and_every_certificate() {
+    let ca = TestCa::new("Valid");
+    let identity = ca.issue(&Leaf::for_names(&["good.netcheck.test"]));
+    let report = check_against(&identity, "good", &ca).await;
+    let t = tls_data(&report);
+    assert_eq!(t.verdict, Some(Verdict::Valid), "{:?}", t.verdict_detail);
+    assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
+    assert_eq!(t.alpn.as_deref(), Some("h2"));
+    assert!(
+        t.cipher_suite
+            .as_deref()
+            .is_some_and(|c| c.starts_with("TLS13_")),
+        "{:?}",
+        t.cipher_suite
+    );
+    assert!(t.key_exchange_group.is_some());
+    assert_eq!(t.chain.len(), 2);
+    let leaf = &t.chain[0];
+    assert_eq!(leaf.sans, ["good.netcheck.test"]);
+    assert_eq!(leaf.key_type, "EC P-256");
+    assert_eq!(leaf.key_bits, 256);
+    assert!(
+        leaf.signature_algorithm.contains("ecdsa"),
+        "{}",
+        leaf.signature_algorithm
+    );
+    assert_eq!(leaf.sha256_fingerprint.len(), 32 * 3 - 1);
+    assert!((58..=60).contains(&leaf.days_left), "{}", leaf.days_left);
+    assert!(t.chain[1].is_ca && t.chain[1].subject.contains("Valid Intermediate"));
+    assert_eq!(check(&report, "tls").status, Status::Ok);
+    assert!(report.is_healthy(), "{:#?}", report.checks);
+}
+
+#[tokio::test]
+async fn each_broken_certificate_gets_its_verdict_and_the_page_is_still_fetched() {
+    let ca = TestCa::new("Verdicts");
+    let now = OffsetDateTime::now_utc();
+    let expired = Leaf {
+        not_before: now - Duration::days(100),
+        not_after: now - Duration::days(2),
+        ..Leaf::for_names(&["expired.netcheck.test"])
+    };
+    let future = Leaf {
+        not_before: now + Duration::days(10),
+        not_after: now + Duration::days(100),
+        ..Leaf::for_names(&["future.netcheck.test"])
+    };
+    let other_ca = TestCa::new("Stranger");
+    let cases: Vec<(&str, ServerIdentity, Verdict)> = vec![
+        ("expired", ca.issue(&expired), Verdict::Expired),
+        ("future", ca.issue(&future), Verdict::NotYetValid),
+        (
+            "wronghost",
+            ca.issue(&Leaf::for_names(&["other.netcheck.test"])),
+            Verdict::HostnameMismatch,
+        ),
+        (
+            "selfsigned",
+            self_signed(&["selfsigned.netcheck.test"]),
+            Verdict::SelfSigned,
+        ),
+        (
+            "untrusted",
+            other_ca.issue(&Leaf::for_names(&["untrusted.netcheck.test"])),
+            Verdict::UntrustedRoot,
+        ),
+    ];
+    for (host, identity, verdict) in cases {
+        let report = check_against(&identity, host, &ca).await;
+        let t = tls_data(&report);
+        assert_eq!(t.verdict, Some(verdict), "{host}: {:?}", t.verdict_detail);
+        let tls = check(&report, "tls");
+        assert_eq!(tls.status, Status::Failed, "{host}");
+        assert!(
+            tls.error
+                .as_deref()
+                .is_some_and(|e| e.starts_with(&format!("certificate {}", verdict.as_str()))),
+            "{host}: {:?}",
+            tls.error
+        );
+        // The verdict never stops the report: the page behind the certificate is there.
+        let site = check(&report, "site");
+        assert!(
+            has_finding(site, "site_certificate"),
+            "{host}: {:#?}",
+            site.findings
+        );
+        let Some(Section::Site(s)) = &site.data else {
+            panic!("{host}: no site data")
+        };
+        assert_eq!(s.status, Some(200), "{host}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_intermediate_is_an_incomplete_chain_when_aia_completes_it() {
+    let ca = TestCa::new("Incomplete");
+    let files = HashMap::from([(
+        "intermediate.der".to_owned(),
+        ca.intermediate_der().to_vec(),
+    )]);
+    let aia = WebServer::start(None, files).await;
+    let leaf = Leaf {
+        send_intermediate: false,
+        ca_issuers: Some(format!(
+            "http://127.0.0.1:{}/file/intermediate.der",
+            aia.port()
+        )),
+        ..Leaf::for_names(&["incomplete.netcheck.test"])
+    };
+    let report = check_against(&ca.issue(&leaf), "incomplete", &ca).await;
+    let t = tls_data(&report);
+    assert_eq!(t.chain.len(), 1);
+    assert_eq!(t.aia_completed, Some(true));
+    assert_eq!(
+        t.verdict,
+        Some(Verdict::IncompleteChain),
+        "{:?}",
+        t.verdict_detail
+    );
+
+    // The same leaf whose AIA URL leads nowhere cannot be told from an unknown issuer.
+    let leaf = Leaf {
+        ca_issuers: Some(format!("http://127.0.0.1:{}/file/missing.der", aia.port())),
+        ..leaf
+    };
+    let report = check_against(&ca.issue(&leaf), "incomplete", &ca).await;
+    let t = tls_data(&report);
+    assert_eq!(t.aia_completed, Some(false));
+    assert_eq!(t.verdict, Some(Verdict::UntrustedRoot));
+}
+
+#[tokio::test]
+async fn a_server_with_no_common_tls_version_is_said_to_be_so() {
+    let dns = DnsServer::start(loopback_zone(&["old"])).await;
+    let server = web::no_common_tls_version().await;
+    let report = run(
+        &format!("https://old.netcheck.test:{}/", server.port()),
+        config(dns.addr),
+    )
+    .await;
+    let tls = check(&report, "tls");
+    assert!(
+        has_finding(tls, "tls_no_common_protocol"),
+        "{:#?}",
+        tls.findings
+    );
+    assert!(
+        tls.error
+            .as_deref()
+            .is_some_and(|e| e.contains("no common protocol"))
+    );
+    assert!(has_finding(
+        check(&report, "site"),
+        "tls_no_common_protocol"
+    ));
+}
+
+#[tokio::test]
+async fn an_ip_target_is_verified_against_ip_addresses_in_the_certificate() {
+    let ca = TestCa::new("Literal");
+    let server = WebServer::https(&ca.issue(&Leaf::for_names(&["127.0.0.1"]))).await;
+    let cfg = netcheck_core::Config {
+        extra_roots: vec![ca.root_der()],
+        ..Default::default()
+    };
+    let report = run(&format!("https://127.0.0.1:{}/", server.port()), cfg).await;
+    assert_eq!(check(&report, "dns").status, Status::Skipped);
+    let t = tls_data(&report);
+    assert_eq!(t.verdict, Some(Verdict::Valid), "{:?}", t.verdict_detail);
+    assert_eq!(t.chain[0].sans, ["127.0.0.1"]);
+}
+
+#[tokio::test]
+async fn a_plain_http_target_skips_tls() {
+    let report = run(
+        "http://127.0.0.1:9/",
+        netcheck_core::Config {
+            only: vec!["tls".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(check(&report, "tls").status, Status::Skipped);
+}
