@@ -26,7 +26,7 @@ const GRACE: Duration = Duration::from_millis(250);
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     Started { id: String, title: String },
-    Finished { check: CheckReport },
+    Finished { check: Box<CheckReport> },
 }
 
 /// Runs the checks of `config.only` (all when empty) against `target`.
@@ -114,7 +114,7 @@ async fn run_one(
         Ok(Ok(section)) => judged(meta.id, meta.title, duration_ms, section),
     };
     emit(Event::Finished {
-        check: report.clone(),
+        check: Box::new(report.clone()),
     });
     report
 }

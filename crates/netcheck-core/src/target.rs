@@ -305,7 +305,8 @@ mod tests {
 
     #[test]
     fn bad_input_gets_a_clear_error() {
-        let cases: &[(&str, fn(&TargetError) -> bool)] = &[
+        type Expect = fn(&TargetError) -> bool;
+        let cases: &[(&str, Expect)] = &[
             ("", |e| *e == TargetError::Empty),
             ("   ", |e| *e == TargetError::Empty),
             ("http://[", |e| matches!(e, TargetError::InvalidUrl { .. })),

@@ -72,8 +72,8 @@ impl WebServer {
             ))
             .with_safe_default_protocol_versions()
             .and_then(|b| {
-                Ok(b.with_no_client_auth()
-                    .with_single_cert(id.chain.clone(), id.clone_key())?)
+                b.with_no_client_auth()
+                    .with_single_cert(id.chain.clone(), id.clone_key())
             })
             .unwrap_or_else(|e| panic!("server config: {e}"));
             config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];

@@ -210,7 +210,7 @@ mod tests {
             panic!("not a check")
         };
         assert!(args.config().unwrap_err().contains("unknown check 'nope'"));
-        let cli = Cli::parse_from(["netcheck", "check", "a.test", "--timeout", "-1"]);
+        let cli = Cli::parse_from(["netcheck", "check", "a.test", "--timeout", "0"]);
         let Command::Check(args) = cli.command else {
             panic!("not a check")
         };

@@ -159,6 +159,24 @@ async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -
     }
 }
 
+/// Reports are stored and shared: a cookie's value (often a session token) is replaced, its
+/// name and attributes kept.
+fn redact(name: &http::HeaderName, value: &str) -> String {
+    if name != http::header::SET_COOKIE {
+        return value.to_owned();
+    }
+    match value.split_once('=') {
+        Some((cookie, rest)) => {
+            let attributes = rest
+                .split_once(';')
+                .map(|(_, a)| format!(";{a}"))
+                .unwrap_or_default();
+            format!("{cookie}=<redacted>{attributes}")
+        }
+        None => value.to_owned(),
+    }
+}
+
 /// The next URL when `exchange` is a redirect (RFC 9110 §15.4): `Ok(url)`, or `Err(location)`
 /// when the Location cannot be resolved. `None` when it is not a redirect.
 fn redirect_target(base: &Url, exchange: &Exchange) -> Option<Result<Url, String>> {
@@ -456,6 +474,14 @@ mod tests {
         });
         assert!(codes(&r).contains(&"redirect_loop".to_string()));
         assert!(!codes(&r).contains(&"http_redirect_unfollowed".to_string()));
+    }
+
+    #[test]
+    fn cookie_values_are_redacted_but_attributes_kept() {
+        let v = redact(&http::header::SET_COOKIE, "sid=s3cr3t; Path=/; Secure");
+        assert_eq!(v, "sid=<redacted>; Path=/; Secure");
+        assert_eq!(redact(&http::header::SET_COOKIE, "a=b"), "a=<redacted>");
+        assert_eq!(redact(&http::header::SERVER, "nginx"), "nginx");
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub async fn connect(
                 let time_ms = millis(started.elapsed());
                 match result {
                     Ok(Ok(stream)) => {
+                        // Small requests go out at once, as curl and browsers send them; with
+                        // Nagle on, HTTP/2's frames wait for delayed ACKs and the timings lie.
+                        let _ = stream.set_nodelay(true);
                         attempts.push(ConnectAttempt { address, outcome: ConnectOutcome::Connected, time_ms, error: None });
                         for other in next.by_ref() {
                             attempts.push(ConnectAttempt { address: other, outcome: ConnectOutcome::Abandoned, time_ms: 0.0, error: None });

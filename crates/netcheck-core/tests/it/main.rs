@@ -1,6 +1,8 @@
 //! Integration tests of the engine against real peers from netcheck-testkit: a DNS server, HTTP
 //! and HTTPS servers, a test PKI. Everything binds to loopback, port 0.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod dns;
 mod site;
 mod tls;

@@ -76,6 +76,13 @@ async fn a_healthy_page_reports_status_title_headers_and_every_phase() {
         Some(63_072_000)
     );
     assert_eq!(s.security.cookies.len(), 1);
+    assert!(
+        s.headers
+            .iter()
+            .any(|(k, v)| k == "set-cookie" && v.starts_with("session=<redacted>;")),
+        "{:?}",
+        s.headers
+    );
     assert!(s.security.cookies[0].secure && s.security.cookies[0].http_only);
     let hop = &s.hops[0];
     assert_eq!(

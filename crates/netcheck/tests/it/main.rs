@@ -1,0 +1,211 @@
+//! The binary as a person uses it: exit codes, --json, live lines, NO_COLOR, generated docs.
+//! Each test starts real peers from netcheck-testkit on loopback and runs `netcheck` against them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use hickory_proto::rr::RData;
+use hickory_proto::rr::rdata::A;
+use netcheck_testkit::dns::{DnsServer, Zone};
+use netcheck_testkit::pki::{Leaf, TestCa};
+use netcheck_testkit::web::WebServer;
+
+const BIN: &str = env!("CARGO_BIN_EXE_netcheck");
+
+async fn netcheck(args: &[&str]) -> Output {
+    tokio::process::Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("NETCHECK_RESOLVER")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
+}
+
+struct Peers {
+    dns: DnsServer,
+    https: WebServer,
+    ca_file: PathBuf,
+}
+
+impl Drop for Peers {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.ca_file);
+    }
+}
+
+async fn peers(tag: &str) -> Peers {
+    let zone = Zone::new().add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 1)));
+    let dns = DnsServer::start(zone).await;
+    let ca = TestCa::new("CLI");
+    let https = WebServer::https(&ca.issue(&Leaf::for_names(&["www.netcheck.test"]))).await;
+    let ca_file =
+        std::env::temp_dir().join(format!("netcheck-cli-{tag}-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, ca.root_pem()).unwrap();
+    Peers {
+        dns,
+        https,
+        ca_file,
+    }
+}
+
+impl Peers {
+    fn url(&self, path: &str) -> String {
+        format!("https://www.netcheck.test:{}{path}", self.https.port())
+    }
+    fn resolver(&self) -> String {
+        self.dns.addr.to_string()
+    }
+    fn ca(&self) -> &str {
+        self.ca_file.to_str().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn bad_input_exits_2_with_a_clear_message() {
+    let long = "a".repeat(3000);
+    for (input, words) in [
+        ("http://[", "not a valid URL"),
+        ("exa mple.com", "white space"),
+        ("ftp://x", "unsupported scheme 'ftp'"),
+        ("", "empty"),
+        (long.as_str(), "3000 characters"),
+        ("com", "bare top-level domain"),
+        ("example.com:99999", "port"),
+    ] {
+        let out = netcheck(&["check", input]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{input:?}: {stderr}");
+        assert!(
+            stderr.contains(words),
+            "{input:?}: expected {words:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{input:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = netcheck(&["check"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a missing target is a usage error"
+    );
+    let out = netcheck(&["check", "a.test", "--resolver", "not-an-ip"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = netcheck(&["check", "a.test", "--ca-file", "/nonexistent/ca.pem"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/ca.pem"));
+}
+
+#[tokio::test]
+async fn json_output_is_one_document_and_a_healthy_site_exits_0() {
+    let p = peers("json").await;
+    let out = netcheck(&[
+        "check",
+        &p.url("/"),
+        "--json",
+        "--resolver",
+        &p.resolver(),
+        "--ca-file",
+        p.ca(),
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["target"]["host"], "www.netcheck.test");
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["dns", "site", "tls"]);
+    assert_eq!(report["checks"][1]["data"]["kind"], "site");
+    assert_eq!(
+        report["checks"][1]["data"]["page"]["title"],
+        "netcheck test page"
+    );
+    assert_eq!(report["checks"][2]["data"]["verdict"], "valid");
+    assert!(
+        stderr.trim().is_empty(),
+        "--json prints no progress: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn text_output_has_live_lines_then_a_report_without_colour_under_no_color() {
+    let p = peers("text").await;
+    let out = netcheck(&[
+        "check",
+        &p.url("/"),
+        "--resolver",
+        &p.resolver(),
+        "--ca-file",
+        p.ca(),
+    ])
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{stdout}");
+    for line in ["dns   started", "site  started", "tls   started"] {
+        assert!(stderr.contains(line), "missing {line:?} in {stderr}");
+    }
+    assert!(
+        stderr.lines().any(|l| l.starts_with("site  ok (")),
+        "{stderr}"
+    );
+    assert!(stdout.contains("netcheck test page"), "{stdout}");
+    assert!(stdout.contains("verdict: valid"), "{stdout}");
+    assert!(stdout.contains("reachable and healthy"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+        "NO_COLOR must remove escape codes"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_site_exits_1() {
+    let p = peers("fail").await;
+    let out = netcheck(&[
+        "check",
+        &p.url("/status/503"),
+        "--resolver",
+        &p.resolver(),
+        "--ca-file",
+        p.ca(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("503 Service Unavailable"));
+    // An untrusted certificate is a failure too, though the page is fetched.
+    let out = netcheck(&["check", &p.url("/"), "--resolver", &p.resolver()]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("verdict: untrusted root"), "{stdout}");
+    assert!(stdout.contains("netcheck test page"), "{stdout}");
+}
+
+#[test]
+fn docs_checks_md_is_what_the_registry_generates() {
+    let generated = std::process::Command::new(BIN)
+        .args(["checks", "--markdown"])
+        .output()
+        .unwrap();
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checks.md"))
+            .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&generated.stdout),
+        docs,
+        "regenerate with: netcheck checks --markdown > docs/checks.md"
+    );
+}
