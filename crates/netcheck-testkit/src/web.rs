@@ -86,6 +86,8 @@ impl WebServer {
                 let Ok((tcp, _)) = listener.accept().await else {
                     return;
                 };
+                // As nginx's tcp_nodelay: responses are not held back for delayed ACKs.
+                let _ = tcp.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let files = files.clone();
                 tokio::spawn(async move {

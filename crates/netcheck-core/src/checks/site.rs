@@ -147,7 +147,7 @@ async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -
             .map(|(k, v)| {
                 (
                     k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    redact(k, &String::from_utf8_lossy(v.as_bytes())),
                 )
             })
             .collect(),
