@@ -96,7 +96,16 @@ async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -
     let mut problem = None;
     let mut last_response = None;
     loop {
-        let (exchange, response) = fetch(ctx, tls, &url, deadline).await;
+        let (mut exchange, response) = fetch(ctx, tls, &url, deadline).await;
+        // A host already looked up for an earlier hop is not looked up again.
+        if hops.iter().any(|h| {
+            Url::parse(&h.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                == url.host_str().map(str::to_owned)
+        }) {
+            exchange.timings.dns_ms = None;
+        }
         let next = redirect_target(&url, &exchange);
         hops.push(exchange);
         last_response = response.or(last_response.take()).filter(|_| next.is_none());
