@@ -8,7 +8,7 @@ use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
 use netcheck_core::report::{CheckReport, Severity};
 use netcheck_core::web::Timings;
-use netcheck_core::{Report, Section};
+use netcheck_core::{Report, Section, Status};
 
 use crate::progress::mark;
 
@@ -51,7 +51,11 @@ fn section(out: &mut String, c: &CheckReport) {
         c.duration_ms
     );
     if let Some(e) = &c.error {
-        let _ = writeln!(out, "  {}", style(e).red());
+        let e = match c.status {
+            Status::Failed | Status::TimedOut => style(e).red(),
+            _ => style(e).dim(),
+        };
+        let _ = writeln!(out, "  {e}");
     }
     match &c.data {
         Some(Section::Dns(d)) => dns(out, d),
@@ -131,6 +135,9 @@ fn site(out: &mut String, s: &SiteReport) {
         if let Some(desc) = &page.description {
             let _ = writeln!(out, "  description {desc}");
         }
+    }
+    if s.status.is_none() {
+        return;
     }
     let _ = writeln!(
         out,
