@@ -25,6 +25,24 @@ impl ServerIdentity {
     pub fn clone_key(&self) -> PrivateKeyDer<'static> {
         self.key.clone_key()
     }
+
+    /// The chain as PEM, end entity first, as nginx's `ssl_certificate` takes it.
+    pub fn chain_pem(&self) -> String {
+        let blocks: Vec<pem::Pem> = self
+            .chain
+            .iter()
+            .map(|c| pem::Pem::new("CERTIFICATE", c.to_vec()))
+            .collect();
+        pem::encode_many(&blocks)
+    }
+
+    /// The private key as PKCS#8 PEM.
+    pub fn key_pem(&self) -> String {
+        pem::encode(&pem::Pem::new(
+            "PRIVATE KEY",
+            self.key.secret_der().to_vec(),
+        ))
+    }
 }
 
 /// Options for a leaf certificate.

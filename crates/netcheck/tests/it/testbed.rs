@@ -1,0 +1,394 @@
+//! End-to-end: `netcheck check` runs in the testbed's client namespace against real servers
+//! (Knot, Unbound, nginx) across routers and a delay line. One testbed serves every scenario;
+//! each scenario's failure is reported by name, and the testbed is torn down even on panic.
+//!
+//! Without root or the testbed's tools the test says it is skipped and why; with
+//! NETCHECK_REQUIRE_NETNS=1 (set by CI) that is a failure instead.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use netcheck_testbed::{Options, Testbed};
+use serde_json::Value;
+
+use crate::BIN;
+
+type Outcome = Result<(), String>;
+type Scenario = fn(&Testbed) -> Outcome;
+
+fn netcheck(tb: &Testbed, target: &str, extra: &[&str]) -> (i32, Value) {
+    let ca = tb.layout.ca_file.to_string_lossy().into_owned();
+    let out = tb
+        .client(BIN)
+        .args(["check", target, "--json", "--ca-file", &ca])
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run netcheck in the client namespace: {e}"));
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{target}: not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or(&Value::Null)
+}
+
+fn codes(report: &Value, id: &str) -> Vec<String> {
+    check(report, id)["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|x| x["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn expect(cond: bool, what: impl FnOnce() -> String) -> Outcome {
+    if cond { Ok(()) } else { Err(what()) }
+}
+
+/// Record values without trailing dots, the form both netcheck and kdig +short can be read in.
+fn normalise(value: &str) -> String {
+    value
+        .split_whitespace()
+        .map(|t| t.trim_end_matches('.'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn kdig(tb: &Testbed, name: &str, rtype: &str) -> BTreeSet<String> {
+    let out = tb
+        .client("kdig")
+        .args([
+            &format!("@{}", tb.layout.resolver),
+            "+short",
+            "+timeout=2",
+            name,
+            rtype,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("kdig: {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(normalise)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+fn value_text(record: &Value) -> String {
+    let s = |k: &str| record[k].as_str().unwrap_or_default().to_owned();
+    let n = |k: &str| record[k].to_string();
+    match record["type"].as_str().unwrap_or_default() {
+        "A" | "AAAA" => s("address"),
+        "CNAME" => s("target"),
+        "NS" => s("name"),
+        "MX" => format!("{} {}", n("preference"), s("exchange")),
+        "TXT" => format!("{:?}", s("text")),
+        "SOA" => [
+            "mname", "rname", "serial", "refresh", "retry", "expire", "minimum",
+        ]
+        .iter()
+        .map(|k| {
+            record[*k]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| n(k))
+        })
+        .collect::<Vec<_>>()
+        .join(" "),
+        "CAA" => format!(
+            "{} {} {:?}",
+            if record["critical"] == true { 128 } else { 0 },
+            s("tag"),
+            s("value")
+        ),
+        other => other.to_owned(),
+    }
+}
+
+fn dns_matches_kdig(tb: &Testbed) -> Outcome {
+    let (_, report) = netcheck(tb, "web.netcheck.test", &["--only", "dns"]);
+    let lookups = check(&report, "dns")["data"]["lookups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    expect(lookups.len() >= 7, || {
+        format!("too few lookups: {lookups:?}")
+    })?;
+    let mut compared = BTreeSet::new();
+    for l in &lookups {
+        let (name, rtype) = (
+            l["name"].as_str().unwrap_or_default(),
+            l["record_type"].as_str().unwrap_or_default(),
+        );
+        let ours: BTreeSet<String> = l["records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| normalise(&value_text(r)))
+            .collect();
+        let theirs = kdig(tb, name, rtype);
+        expect(ours == theirs, || {
+            format!("{name} {rtype}: netcheck {ours:?}, kdig {theirs:?}")
+        })?;
+        expect(
+            l["resolver"] == format!("{}:53", tb.layout.resolver),
+            || format!("{name} {rtype}: answered by {}", l["resolver"]),
+        )?;
+        if !ours.is_empty() {
+            compared.insert(rtype.to_owned());
+        }
+    }
+    let all: BTreeSet<String> = ["A", "AAAA", "MX", "TXT", "NS", "CAA"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    expect(compared.is_superset(&all), || {
+        format!("record types compared: {compared:?}")
+    })?;
+    // The SOA of the zone, found through the negative answer's authority section.
+    let (_, apex) = netcheck(tb, "netcheck.test", &["--only", "dns"]);
+    let soa = check(&apex, "dns")["data"]["lookups"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["record_type"] == "SOA"))
+        .cloned();
+    let ours: BTreeSet<String> = soa
+        .iter()
+        .flat_map(|l| l["records"].as_array().cloned().unwrap_or_default())
+        .map(|r| normalise(&value_text(&r)))
+        .collect();
+    let theirs = kdig(tb, "netcheck.test", "SOA");
+    expect(!ours.is_empty() && ours == theirs, || {
+        format!("SOA: netcheck {ours:?}, kdig {theirs:?}")
+    })
+}
+
+fn cname_chain_and_system_resolver(tb: &Testbed) -> Outcome {
+    let (code, report) = netcheck(tb, "www.netcheck.test", &["--only", "dns"]);
+    let data = &check(&report, "dns")["data"];
+    expect(code == 0, || format!("exit {code}: {report}"))?;
+    expect(data["resolver_source"] == "system", || {
+        format!("source {}", data["resolver_source"])
+    })?;
+    expect(
+        data["cname_chain"][0]["target"] == "web.netcheck.test",
+        || format!("chain {}", data["cname_chain"]),
+    )
+}
+
+fn dns_failures_are_told_apart(tb: &Testbed) -> Outcome {
+    let (code, report) = netcheck(tb, "missing.netcheck.test", &[]);
+    expect(
+        code == 1 && codes(&report, "dns").contains(&"dns_nxdomain".into()),
+        || format!("nxdomain: {}", check(&report, "dns")),
+    )?;
+    let silent = format!("{}:53", tb.layout.dropped);
+    let (_, report) = netcheck(
+        tb,
+        "web.netcheck.test",
+        &[
+            "--only",
+            "dns",
+            "--resolver",
+            &silent,
+            "--dns-timeout",
+            "0.5",
+        ],
+    );
+    expect(check(&report, "dns")["status"] == "timed_out", || {
+        format!("timeout: {}", check(&report, "dns"))
+    })?;
+    let (_, report) = netcheck(tb, "www.secure.test", &["--only", "dns"]);
+    expect(
+        check(&report, "dns")["data"]["dnssec"]["status"] == "secure",
+        || format!("secure: {}", check(&report, "dns")["data"]["dnssec"]),
+    )?;
+    let (_, report) = netcheck(tb, "www.bogus.test", &["--only", "dns"]);
+    expect(
+        check(&report, "dns")["data"]["dnssec"]["status"] == "bogus",
+        || format!("bogus: {}", check(&report, "dns")["data"]["dnssec"]),
+    )?;
+    expect(
+        codes(&report, "dns").contains(&"dnssec_bogus".into()),
+        || "no dnssec_bogus finding".into(),
+    )
+}
+
+fn every_tls_verdict(tb: &Testbed) -> Outcome {
+    for (site, verdict) in [
+        ("valid", "valid"),
+        ("expired", "expired"),
+        ("future", "not_yet_valid"),
+        ("wronghost", "hostname_mismatch"),
+        ("selfsigned", "self_signed"),
+        ("untrusted", "untrusted_root"),
+        ("incomplete", "incomplete_chain"),
+    ] {
+        let (_, report) = netcheck(
+            tb,
+            &format!("https://{site}.netcheck.test/"),
+            &["--only", "tls,site"],
+        );
+        let tls = &check(&report, "tls")["data"];
+        expect(tls["verdict"] == verdict, || {
+            format!(
+                "{site}: verdict {} ({})",
+                tls["verdict"], tls["verdict_detail"]
+            )
+        })?;
+        let site_data = &check(&report, "site")["data"];
+        expect(site_data["status"] == 200, || {
+            format!("{site}: the page was not fetched behind the certificate: {site_data}")
+        })?;
+    }
+    Ok(())
+}
+
+fn page_headers_and_timings(tb: &Testbed) -> Outcome {
+    let (code, report) = netcheck(tb, "https://valid.netcheck.test/", &[]);
+    expect(code == 0, || format!("exit {code}: {report}"))?;
+    let site = &check(&report, "site")["data"];
+    expect(site["page"]["title"] == "netcheck testbed", || {
+        format!("title {}", site["page"])
+    })?;
+    expect(
+        site["page"]["description"] == "A site in the netcheck testbed.",
+        || format!("description {}", site["page"]),
+    )?;
+    let header_codes: Vec<String> = codes(&report, "site")
+        .into_iter()
+        .filter(|c| {
+            c.contains("hsts") || c.contains("csp") || c.contains("xcto") || c.contains("framing")
+        })
+        .collect();
+    expect(header_codes.is_empty(), || {
+        format!("header findings on a page that sends them all: {header_codes:?}")
+    })?;
+    // Every round trip crosses the delay line twice.
+    let rtt = 2.0 * tb.layout.one_way_delay_ms as f64;
+    let t = &site["timings"];
+    for phase in ["connect_ms", "tls_ms", "first_byte_ms"] {
+        let v = t[phase].as_f64().unwrap_or(0.0);
+        expect(v >= rtt, || {
+            format!("{phase} = {v} ms, below one round trip ({rtt} ms): {t}")
+        })?;
+    }
+    expect(
+        site["hops"][0]["remote_address"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("[2001:db8:4::2]")),
+        || format!("IPv6 not used: {}", site["hops"][0]["remote_address"]),
+    )?;
+    let (_, report) = netcheck(tb, "https://v4only.netcheck.test/", &["--only", "site"]);
+    let addr = &check(&report, "site")["data"]["hops"][0]["remote_address"];
+    expect(
+        addr.as_str().is_some_and(|a| a.starts_with("198.18.4.2:")),
+        || format!("v4only connected to {addr}"),
+    )
+}
+
+fn redirects_and_http_errors(tb: &Testbed) -> Outcome {
+    let (_, report) = netcheck(tb, "http://web.netcheck.test/redirect", &["--only", "site"]);
+    let site = &check(&report, "site")["data"];
+    let statuses: Vec<Value> = site["hops"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| h["status"].clone())
+        .collect();
+    expect(statuses == [Value::from(301), Value::from(200)], || {
+        format!("redirect statuses {statuses:?}")
+    })?;
+    expect(site["final_url"] == "https://valid.netcheck.test/", || {
+        format!("final {}", site["final_url"])
+    })?;
+    let (code, report) = netcheck(tb, "http://web.netcheck.test/loop", &["--only", "site"]);
+    expect(
+        code == 1 && codes(&report, "site").contains(&"redirect_loop".into()),
+        || format!("loop: {}", check(&report, "site")),
+    )?;
+    let (code, report) = netcheck(
+        tb,
+        "https://valid.netcheck.test/status/503",
+        &["--only", "site"],
+    );
+    expect(
+        code == 1 && codes(&report, "site").contains(&"http_server_error".into()),
+        || format!("503: {}", check(&report, "site")),
+    )
+}
+
+fn refused_and_dropped_are_told_apart(tb: &Testbed) -> Outcome {
+    let (code, report) = netcheck(tb, "https://refused.netcheck.test/", &["--only", "site"]);
+    expect(
+        code == 1 && codes(&report, "site").contains(&"site_refused".into()),
+        || format!("refused: {}", check(&report, "site")),
+    )?;
+    let (code, report) = netcheck(
+        tb,
+        "https://dropped.netcheck.test/",
+        &["--only", "site", "--connect-timeout", "1"],
+    );
+    expect(
+        code == 1 && codes(&report, "site").contains(&"site_connect_timeout".into()),
+        || format!("dropped: {}", check(&report, "site")),
+    )
+}
+
+#[test]
+fn netcheck_in_the_testbed() {
+    if let Err(why) = netcheck_testbed::available() {
+        if std::env::var("NETCHECK_REQUIRE_NETNS").is_ok_and(|v| v == "1") {
+            panic!("NETCHECK_REQUIRE_NETNS=1 but {why}");
+        }
+        eprintln!("SKIPPED netcheck_in_the_testbed: {why}");
+        return;
+    }
+    let options = Options {
+        one_way_delay: Duration::from_millis(20),
+        ..Options::default()
+    };
+    let tb = Testbed::up(options).unwrap_or_else(|e| panic!("{e}"));
+    let scenarios: [(&str, Scenario); 8] = [
+        ("dns_matches_kdig", dns_matches_kdig),
+        (
+            "cname_chain_and_system_resolver",
+            cname_chain_and_system_resolver,
+        ),
+        ("dns_failures_are_told_apart", dns_failures_are_told_apart),
+        ("every_tls_verdict", every_tls_verdict),
+        ("page_headers_and_timings", page_headers_and_timings),
+        ("redirects_and_http_errors", redirects_and_http_errors),
+        (
+            "refused_and_dropped_are_told_apart",
+            refused_and_dropped_are_told_apart,
+        ),
+        ("system_resolver_is_the_testbed_resolver", |tb| {
+            let (_, r) = netcheck(tb, "web.netcheck.test", &["--only", "dns"]);
+            let servers = &check(&r, "dns")["data"]["resolvers"];
+            expect(servers[0] == format!("{}:53", tb.layout.resolver), || {
+                format!("resolvers {servers}")
+            })
+        }),
+    ];
+    let failures: Vec<String> = scenarios
+        .iter()
+        .filter_map(|(name, scenario)| scenario(&tb).err().map(|e| format!("{name}: {e}")))
+        .collect();
+    drop(tb);
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
