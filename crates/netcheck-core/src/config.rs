@@ -25,6 +25,11 @@ pub struct Config {
     /// Checks to run; empty means all.
     pub only: Vec<String>,
     pub user_agent: String,
+    /// Echo requests per address.
+    pub ping_count: u16,
+    pub ping_interval: Duration,
+    pub trace_mode: netcheck_probe::trace::TraceMode,
+    pub max_hops: u8,
 }
 
 impl Default for Config {
@@ -39,6 +44,10 @@ impl Default for Config {
             extra_roots: Vec::new(),
             only: Vec::new(),
             user_agent: format!("netcheck/{}", env!("CARGO_PKG_VERSION")),
+            ping_count: 5,
+            ping_interval: Duration::from_millis(200),
+            trace_mode: netcheck_probe::trace::TraceMode::Udp,
+            max_hops: 30,
         }
     }
 }

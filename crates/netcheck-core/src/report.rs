@@ -7,8 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::dns::DnsReport;
+use crate::checks::ping::PingReport;
 use crate::checks::site::SiteReport;
 use crate::checks::tls::TlsReport;
+use crate::checks::traceroute::TracerouteReport;
 use crate::target::Target;
 
 /// Bumped whenever a field changes meaning or disappears.
@@ -87,6 +89,8 @@ pub enum Section {
     Dns(DnsReport),
     Site(SiteReport),
     Tls(TlsReport),
+    Ping(PingReport),
+    Traceroute(TracerouteReport),
 }
 
 impl Section {
@@ -96,6 +100,8 @@ impl Section {
             Section::Dns(d) => crate::checks::dns::assess(d),
             Section::Site(s) => crate::checks::site::assess(s),
             Section::Tls(t) => crate::checks::tls::assess(t),
+            Section::Ping(p) => crate::checks::ping::assess(p),
+            Section::Traceroute(t) => crate::checks::traceroute::assess(t),
         };
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         findings

@@ -60,6 +60,10 @@ pub fn build(names: &Names, loss_percent: u8) -> Result<(), TestbedError> {
             // Deterministic ICMP: no rate limits on errors or echo replies.
             ("net.ipv4.icmp_ratelimit", "0"),
             ("net.ipv6.icmp.ratelimit", "0"),
+            // The host-wide ICMP budget (shared by both families) must not cut a traceroute's
+            // burst of port-unreachables short either.
+            ("net.ipv4.icmp_msgs_per_sec", "1000000"),
+            ("net.ipv4.icmp_msgs_burst", "1000000"),
             ("net.ipv6.conf.all.accept_dad", "0"),
             ("net.ipv6.conf.default.accept_dad", "0"),
         ] {

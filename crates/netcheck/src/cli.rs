@@ -79,6 +79,24 @@ pub struct CheckArgs {
     /// Bytes of a response body read at most.
     #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body: usize,
+    /// Echo requests sent to each address by the ping check.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub ping_count: u16,
+    /// Seconds between echo requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.2)]
+    pub ping_interval: f64,
+    /// Traceroute probes: udp (any user) or icmp (users admitted by net.ipv4.ping_group_range).
+    #[arg(long, value_enum, default_value_t = TraceModeArg::Udp)]
+    pub trace_mode: TraceModeArg,
+    /// Highest TTL the traceroute probes.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u8).range(1..=64))]
+    pub max_hops: u8,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TraceModeArg {
+    Udp,
+    Icmp,
 }
 
 impl CheckArgs {
@@ -97,6 +115,13 @@ impl CheckArgs {
             connect_timeout: seconds("--connect-timeout", self.connect_timeout)?,
             max_redirects: self.max_redirects,
             max_body_bytes: self.max_body,
+            ping_count: self.ping_count,
+            ping_interval: seconds("--ping-interval", self.ping_interval)?,
+            trace_mode: match self.trace_mode {
+                TraceModeArg::Udp => netcheck_core::checks::traceroute::TraceMode::Udp,
+                TraceModeArg::Icmp => netcheck_core::checks::traceroute::TraceMode::Icmp,
+            },
+            max_hops: self.max_hops,
             ..Config::default()
         };
         for id in &self.only {

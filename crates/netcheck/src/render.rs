@@ -4,8 +4,10 @@ use std::fmt::Write;
 
 use console::style;
 use netcheck_core::checks::dns::DnsReport;
+use netcheck_core::checks::ping::PingReport;
 use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
+use netcheck_core::checks::traceroute::TracerouteReport;
 use netcheck_core::report::{CheckReport, Severity};
 use netcheck_core::web::Timings;
 use netcheck_core::{Report, Section, Status};
@@ -61,6 +63,8 @@ fn section(out: &mut String, c: &CheckReport) {
         Some(Section::Dns(d)) => dns(out, d),
         Some(Section::Site(s)) => site(out, s),
         Some(Section::Tls(t)) => tls(out, t),
+        Some(Section::Ping(p)) => ping(out, p),
+        Some(Section::Traceroute(t)) => traceroute(out, t),
         None => {}
     }
     for f in c
@@ -197,5 +201,69 @@ fn tls(out: &mut String, t: &TlsReport) {
         );
         let _ = writeln!(out, "      serial  {}", c.serial);
         let _ = writeln!(out, "      sha256  {}", c.sha256_fingerprint);
+    }
+}
+
+fn ping(out: &mut String, p: &PingReport) {
+    for t in &p.targets {
+        let stats = match (t.min_ms, t.avg_ms, t.max_ms, t.mdev_ms) {
+            (Some(min), Some(avg), Some(max), Some(mdev)) => {
+                format!(" · {min:.2}/{avg:.2}/{max:.2}/{mdev:.2} ms min/avg/max/mdev")
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}/{} replies, {:.0}% loss{stats} · {}",
+            t.address,
+            t.received,
+            t.sent,
+            t.loss_percent,
+            netcheck_core::checks::ping::backend_name(t.backend)
+        );
+        let rtts: Vec<String> = t
+            .probes
+            .iter()
+            .map(|p| {
+                p.rtt_ms
+                    .map(|r| format!("{r:.2}"))
+                    .unwrap_or_else(|| "*".into())
+            })
+            .collect();
+        let _ = writeln!(out, "     {}", rtts.join(" "));
+    }
+}
+
+fn traceroute(out: &mut String, r: &TracerouteReport) {
+    for t in &r.targets {
+        let _ = writeln!(
+            out,
+            "  to {} ({:?}, {} probes, {:.0} ms){}",
+            t.address,
+            t.mode,
+            t.probes_sent,
+            t.duration_ms,
+            if t.reached { "" } else { " — not reached" }
+        );
+        for h in &t.hops {
+            let who = if h.silent {
+                "*".to_owned()
+            } else {
+                h.addresses
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let rtts: Vec<String> = h
+                .rtts_ms
+                .iter()
+                .map(|r| {
+                    r.map(|v| format!("{v:.2} ms"))
+                        .unwrap_or_else(|| "*".into())
+                })
+                .collect();
+            let _ = writeln!(out, "  {:>3}  {who:<20} {}", h.ttl, rtts.join("  "));
+        }
     }
 }

@@ -3,8 +3,10 @@
 //! the metadata each check carries.
 
 pub mod dns;
+pub mod ping;
 pub mod site;
 pub mod tls;
+pub mod traceroute;
 
 use crate::check::Check;
 
@@ -14,6 +16,8 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(dns::DnsCheck),
         Box::new(site::SiteCheck),
         Box::new(tls::TlsCheck),
+        Box::new(ping::PingCheck),
+        Box::new(traceroute::TracerouteCheck),
     ]
 }
 

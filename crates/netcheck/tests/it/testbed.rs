@@ -344,6 +344,268 @@ fn refused_and_dropped_are_told_apart(tb: &Testbed) -> Outcome {
     )
 }
 
+/// The hop list netcheck found for `address`: addresses per hop, `None` for a silent one.
+fn hop_list(report: &Value, address: &str) -> Option<Vec<Option<String>>> {
+    let targets = check(report, "traceroute")["data"]["targets"].as_array()?;
+    let t = targets.iter().find(|t| t["address"] == address)?;
+    Some(
+        t["hops"]
+            .as_array()?
+            .iter()
+            .map(|h| {
+                if h["silent"] == true {
+                    None
+                } else {
+                    h["addresses"][0].as_str().map(str::to_owned)
+                }
+            })
+            .collect(),
+    )
+}
+
+fn traceroute_matches_the_topology(tb: &Testbed) -> Outcome {
+    let (_, report) = netcheck(tb, "web.netcheck.test", &["--only", "traceroute"]);
+    let v4 = hop_list(&report, &tb.layout.web);
+    expect(v4.as_ref() == Some(&tb.layout.hops), || {
+        format!("IPv4 hops {v4:?}, topology {:?}", tb.layout.hops)
+    })?;
+    let v6_expected: Vec<Option<String>> = vec![
+        Some("2001:db8:1::1".into()),
+        None,
+        Some("2001:db8:3::2".into()),
+        Some(tb.layout.web_v6.clone()),
+    ];
+    let v6 = hop_list(&report, &tb.layout.web_v6);
+    expect(v6.as_ref() == Some(&v6_expected), || {
+        format!("IPv6 hops {v6:?}")
+    })?;
+    let targets = check(&report, "traceroute")["data"]["targets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    expect(targets.iter().all(|t| t["reached"] == true), || {
+        format!("not reached: {targets:?}")
+    })?;
+    // The same path traced with ICMP echo (root: the datagram socket is refused, UDP stands in).
+    let (_, report) = netcheck(
+        tb,
+        "web.netcheck.test",
+        &["--only", "traceroute", "--trace-mode", "icmp"],
+    );
+    let icmp = hop_list(&report, &tb.layout.web);
+    expect(icmp.as_ref() == Some(&tb.layout.hops), || {
+        format!("ICMP-mode hops {icmp:?}")
+    })
+}
+
+fn traceroute_agrees_with_traceroute_n(tb: &Testbed) -> Outcome {
+    let out = tb
+        .client("traceroute")
+        .args(["-n", "-q", "1", "-w", "1", "-m", "8", &tb.layout.web])
+        .output()
+        .map_err(|e| format!("traceroute: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let theirs: Vec<Option<String>> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            words.next()?.parse::<u8>().ok()?;
+            let who = words.next()?;
+            Some((who != "*").then(|| who.to_owned()))
+        })
+        .collect();
+    let (_, report) = netcheck(tb, &tb.layout.web, &["--only", "traceroute"]);
+    let ours = hop_list(&report, &tb.layout.web).unwrap_or_default();
+    expect(ours == theirs, || {
+        format!("netcheck {ours:?}, traceroute -n {theirs:?}\n{text}")
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn ping_rtts(report: &Value, address: &str) -> Vec<f64> {
+    check(report, "ping")["data"]["targets"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["address"] == address))
+        .and_then(|t| t["probes"].as_array())
+        .map(|p| p.iter().filter_map(|p| p["rtt_ms"].as_f64()).collect())
+        .unwrap_or_default()
+}
+
+fn ping_agrees_with_iputils(tb: &Testbed) -> Outcome {
+    let rtt = 2.0 * tb.layout.one_way_delay_ms as f64;
+    for address in [tb.layout.web.clone(), tb.layout.web_v6.clone()] {
+        let target = if address.contains(':') {
+            format!("https://[{address}]/")
+        } else {
+            address.clone()
+        };
+        let (_, report) = netcheck(
+            tb,
+            &target,
+            &[
+                "--only",
+                "ping",
+                "--ping-count",
+                "20",
+                "--ping-interval",
+                "0.05",
+            ],
+        );
+        let ours = ping_rtts(&report, &address);
+        let out = tb
+            .client("ping")
+            .args(["-n", "-c", "20", "-i", "0.05", &address])
+            .output()
+            .map_err(|e| format!("ping: {e}"))?;
+        let theirs: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix("time=").and_then(|v| v.parse().ok()))
+            .collect();
+        expect(ours.len() == 20 && theirs.len() == 20, || {
+            format!("{address}: {} and {} replies", ours.len(), theirs.len())
+        })?;
+        let (a, b) = (median(ours.clone()), median(theirs.clone()));
+        expect(a >= rtt && b >= rtt, || {
+            format!("{address}: medians {a} and {b} below the emulated {rtt} ms")
+        })?;
+        let tolerance = (0.05 * b).max(0.3);
+        expect((a - b).abs() <= tolerance, || {
+            format!(
+                "{address}: netcheck median {a:.3} ms, iputils {b:.3} ms (tolerance {tolerance:.3})"
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn loss_on_the_lossy_path_is_within_bounds(tb: &Testbed) -> Outcome {
+    let (_, report) = netcheck(
+        tb,
+        &tb.layout.lossy,
+        &[
+            "--only",
+            "ping",
+            "--ping-count",
+            "200",
+            "--ping-interval",
+            "0.01",
+            "--check-timeout",
+            "ping=30",
+        ],
+    );
+    let target = &check(&report, "ping")["data"]["targets"][0];
+    let loss = target["loss_percent"].as_f64().unwrap_or(-1.0);
+    // 200 probes at p = 0.20: the standard deviation is 2.8 points; ±4.2 σ is [8, 32].
+    expect((8.0..=32.0).contains(&loss), || {
+        format!("loss {loss}% outside [8, 32] for a 20% lossy path: {target}")
+    })?;
+    expect(codes(&report, "ping").contains(&"ping_loss".into()), || {
+        "no ping_loss finding".into()
+    })
+}
+
+/// Runs netcheck as nobody in the client namespace with `ping_group_range` set as given.
+fn unprivileged(
+    tb: &Testbed,
+    group_range: &str,
+    target: &str,
+    extra: &[&str],
+) -> Result<Value, String> {
+    let ns = &tb.layout.client_ns;
+    let set = |range: &str| {
+        std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                ns,
+                "sysctl",
+                "-qw",
+                &format!("net.ipv4.ping_group_range={range}"),
+            ])
+            .status()
+    };
+    set(group_range).map_err(|e| format!("sysctl: {e}"))?;
+    // A copy nobody can execute, wherever the build tree lives.
+    let dir = std::env::temp_dir().join(format!("netcheck-unpriv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let bin = dir.join("netcheck");
+    std::fs::copy(BIN, &bin).map_err(|e| e.to_string())?;
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ])
+        .arg(&bin)
+        .args(["check", target, "--json"])
+        .args(extra)
+        .output();
+    let _ = set("1 0");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out.map_err(|e| format!("setpriv: {e}"))?;
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn unprivileged_ping_and_traceroute(tb: &Testbed) -> Outcome {
+    let only = ["--only", "ping,traceroute", "--trace-mode", "icmp"];
+    // ping_group_range admits everyone: ICMP datagram sockets for both.
+    let report = unprivileged(tb, "0 2147483647", "web.netcheck.test", &only)?;
+    let ping = &check(&report, "ping")["data"]["targets"][0];
+    expect(
+        ping["backend"] == "icmp_datagram" && ping["received"] == 5,
+        || format!("admitted ping: {ping}"),
+    )?;
+    let trace = &check(&report, "traceroute")["data"]["targets"][0];
+    expect(trace["backend"] == "icmp_datagram_error_queue", || {
+        format!("admitted trace backend: {}", trace["backend"])
+    })?;
+    let hops = hop_list(&report, &tb.layout.web);
+    expect(hops.as_ref() == Some(&tb.layout.hops), || {
+        format!("admitted trace hops {hops:?}")
+    })?;
+    // ping_group_range admits no one and we are not root: TCP for ping, UDP for the trace.
+    let report = unprivileged(tb, "1 0", "web.netcheck.test", &only)?;
+    let ping = &check(&report, "ping")["data"]["targets"][0];
+    expect(
+        ping["backend"] == "tcp_connect" && ping["received"] == 5,
+        || format!("refused ping: {ping}"),
+    )?;
+    let fallbacks = ping["fallbacks"].to_string();
+    expect(
+        fallbacks.contains("ping_group_range") && fallbacks.contains("CAP_NET_RAW"),
+        || format!("fallback reasons {fallbacks}"),
+    )?;
+    let trace = &check(&report, "traceroute")["data"]["targets"][0];
+    expect(
+        trace["backend"] == "udp_error_queue" && trace["mode"] == "udp",
+        || format!("refused trace: {}", trace["backend"]),
+    )?;
+    let hops = hop_list(&report, &tb.layout.web);
+    expect(hops.as_ref() == Some(&tb.layout.hops), || {
+        format!("refused trace hops {hops:?}")
+    })
+}
+
 #[test]
 fn netcheck_in_the_testbed() {
     if let Err(why) = netcheck_testbed::available() {
@@ -358,7 +620,7 @@ fn netcheck_in_the_testbed() {
         ..Options::default()
     };
     let tb = Testbed::up(options).unwrap_or_else(|e| panic!("{e}"));
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 13] = [
         ("dns_matches_kdig", dns_matches_kdig),
         (
             "cname_chain_and_system_resolver",
@@ -371,6 +633,23 @@ fn netcheck_in_the_testbed() {
         (
             "refused_and_dropped_are_told_apart",
             refused_and_dropped_are_told_apart,
+        ),
+        (
+            "traceroute_matches_the_topology",
+            traceroute_matches_the_topology,
+        ),
+        (
+            "traceroute_agrees_with_traceroute_n",
+            traceroute_agrees_with_traceroute_n,
+        ),
+        ("ping_agrees_with_iputils", ping_agrees_with_iputils),
+        (
+            "loss_on_the_lossy_path_is_within_bounds",
+            loss_on_the_lossy_path_is_within_bounds,
+        ),
+        (
+            "unprivileged_ping_and_traceroute",
+            unprivileged_ping_and_traceroute,
         ),
         ("system_resolver_is_the_testbed_resolver", |tb| {
             let (_, r) = netcheck(tb, "web.netcheck.test", &["--only", "dns"]);

@@ -1,0 +1,107 @@
+//! The `ping` check: echo requests to every address of the target, concurrently, with the best
+//! back-end this process may use (see netcheck-probe's `ping`).
+
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use netcheck_probe::ping::ping;
+pub use netcheck_probe::ping::{PingBackend, PingOptions, PingResult, backend_name};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::report::{Finding, Section};
+
+pub static META: CheckMeta = CheckMeta {
+    id: "ping",
+    title: "Ping",
+    summary: "Echo requests to every address: each round trip, min/avg/max/mdev, loss; no root needed where Linux allows",
+    needs_privileges: false,
+    default_timeout: Duration::from_secs(10),
+};
+
+pub struct PingCheck;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PingReport {
+    pub targets: Vec<PingResult>,
+}
+
+impl Check for PingCheck {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        _deadline: Instant,
+    ) -> BoxFuture<'a, Result<Section, CheckError>> {
+        async move {
+            let lookup = ctx.target_addresses().await;
+            if let Some(why) = lookup.failure() {
+                return Err(CheckError::Skipped(format!("no address to ping: {why}")));
+            }
+            let options = PingOptions {
+                count: ctx.config.ping_count,
+                interval: ctx.config.ping_interval,
+                tcp_port: ctx.target.port,
+                ..PingOptions::default()
+            };
+            let runs = lookup.addresses.iter().map(|a| ping(*a, &options));
+            Ok(Section::Ping(PingReport {
+                targets: futures::future::join_all(runs).await,
+            }))
+        }
+        .boxed()
+    }
+}
+
+pub fn assess(report: &PingReport) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let dead = report.targets.iter().filter(|t| t.received == 0).count();
+    for t in &report.targets {
+        let how = backend_name(t.backend);
+        if t.received == 0 {
+            let severity = if dead == report.targets.len() {
+                Finding::failure
+            } else {
+                Finding::warning
+            };
+            findings.push(severity(
+                "ping_no_reply",
+                format!("no reply from {} to {} probes ({how})", t.address, t.sent),
+            ));
+        } else if t.loss_percent > 0.0 {
+            findings.push(Finding::warning(
+                "ping_loss",
+                format!(
+                    "{:.0}% loss to {} ({} of {} probes answered)",
+                    t.loss_percent, t.address, t.received, t.sent
+                ),
+            ));
+        } else if let (Some(min), Some(avg), Some(max)) = (t.min_ms, t.avg_ms, t.max_ms) {
+            findings.push(Finding::info(
+                "ping_ok",
+                format!(
+                    "{}: {min:.1}/{avg:.1}/{max:.1} ms min/avg/max ({how})",
+                    t.address
+                ),
+            ));
+        }
+        if t.backend == PingBackend::TcpConnect && t.received > 0 {
+            findings.push(Finding::info(
+                "ping_tcp_fallback",
+                format!("no ICMP socket could be used ({}): round trips to {} were timed with TCP connects", t.fallbacks.join("; "), t.address),
+            ));
+        }
+        if t.duplicates > 0 {
+            findings.push(Finding::warning(
+                "ping_duplicates",
+                format!("{} duplicate replies from {}", t.duplicates, t.address),
+            ));
+        }
+    }
+    findings
+}

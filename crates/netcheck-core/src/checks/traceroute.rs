@@ -1,0 +1,122 @@
+//! The `traceroute` check: the path to every address of the target, all TTLs probed at once
+//! (see netcheck-probe's `trace`).
+
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use netcheck_probe::trace::trace;
+pub use netcheck_probe::trace::{Hop, TraceMode, TraceOptions, TraceResult};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::report::{Finding, Section};
+
+pub static META: CheckMeta = CheckMeta {
+    id: "traceroute",
+    title: "Traceroute",
+    summary: "The path to every address, all hops probed at once: per hop the routers, round trips and loss",
+    needs_privileges: false,
+    default_timeout: Duration::from_secs(10),
+};
+
+pub struct TracerouteCheck;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TracerouteReport {
+    pub targets: Vec<TraceResult>,
+}
+
+impl Check for TracerouteCheck {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        _deadline: Instant,
+    ) -> BoxFuture<'a, Result<Section, CheckError>> {
+        async move {
+            let lookup = ctx.target_addresses().await;
+            if let Some(why) = lookup.failure() {
+                return Err(CheckError::Skipped(format!("no address to trace: {why}")));
+            }
+            let options = TraceOptions {
+                mode: ctx.config.trace_mode,
+                max_hops: ctx.config.max_hops,
+                ..TraceOptions::default()
+            };
+            let runs = lookup.addresses.iter().map(|a| trace(*a, &options));
+            Ok(Section::Traceroute(TracerouteReport {
+                targets: futures::future::join_all(runs).await,
+            }))
+        }
+        .boxed()
+    }
+}
+
+pub fn assess(report: &TracerouteReport) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for t in &report.targets {
+        if let Some(e) = &t.error {
+            findings.push(Finding::warning(
+                "traceroute_error",
+                format!("tracing {} failed: {e}", t.address),
+            ));
+            continue;
+        }
+        let silent: Vec<String> = t
+            .hops
+            .iter()
+            .filter(|h| h.silent)
+            .map(|h| h.ttl.to_string())
+            .collect();
+        if t.reached {
+            findings.push(Finding::info(
+                "traceroute_reached",
+                format!("{} is {} hop(s) away", t.address, t.hops.len()),
+            ));
+        } else {
+            let last = t.hops.iter().rev().find(|h| !h.silent);
+            let at = last
+                .map(|h| {
+                    format!(
+                        "; the last answer came from hop {} ({})",
+                        h.ttl,
+                        h.addresses
+                            .first()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            findings.push(Finding::warning(
+                "traceroute_unreached",
+                format!("the trace to {} did not reach it{at}", t.address),
+            ));
+        }
+        if !silent.is_empty() {
+            findings.push(Finding::info(
+                "traceroute_silent_hops",
+                format!(
+                    "hop(s) {} to {} did not answer (routers that send no time-exceeded)",
+                    silent.join(", "),
+                    t.address
+                ),
+            ));
+        }
+        if let Some(h) = t.hops.iter().find(|h| h.unreachable.is_some()) {
+            findings.push(Finding::warning(
+                "traceroute_unreachable",
+                format!(
+                    "hop {} says {}",
+                    h.ttl,
+                    h.unreachable.clone().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    findings
+}

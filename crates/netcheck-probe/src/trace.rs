@@ -1,0 +1,443 @@
+//! Traceroute with every TTL probed at once. Probes for all hops leave together; ICMP errors
+//! come back through the socket's error queue (IP_RECVERR), which needs no privileges on Linux.
+//! The wait adapts: until the destination answers, one full timeout; after it, twice the
+//! farthest round trip seen (at least `min_wait`), so a silent hop costs one short wait, not
+//! hops × timeout.
+//!
+//! Flows stay put for load balancers (the Paris traceroute idea): UDP probes share one socket,
+//! so source and destination ports never change, and the probe is named in the payload; ICMP
+//! probes keep their checksum constant (see `icmp::echo_request`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use socket2::SockRef;
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+use tokio::time::Instant;
+
+use crate::errqueue::{self, QueuedError};
+use crate::icmp::{self, kind};
+use crate::millis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceMode {
+    Udp,
+    Icmp,
+}
+
+#[derive(Debug, Clone)]
+pub struct TraceOptions {
+    pub mode: TraceMode,
+    pub max_hops: u8,
+    pub probes_per_hop: u8,
+    /// Destination port of UDP probes (traceroute's classic base port).
+    pub port: u16,
+    /// The longest wait for an answer: used until the destination has answered.
+    pub timeout: Duration,
+    /// The shortest wait for silent hops once the destination has answered.
+    pub min_wait: Duration,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        TraceOptions {
+            mode: TraceMode::Udp,
+            max_hops: 30,
+            probes_per_hop: 3,
+            port: 33434,
+            timeout: Duration::from_secs(2),
+            min_wait: Duration::from_millis(50),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceBackend {
+    /// UDP probes, ICMP errors read from IP_RECVERR: any user.
+    UdpErrorQueue,
+    /// ICMP echo on a datagram socket, errors from IP_RECVERR: users admitted by ping_group_range.
+    IcmpDatagramErrorQueue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hop {
+    pub ttl: u8,
+    /// Every address that answered for this TTL (more than one behind a load balancer).
+    pub addresses: Vec<IpAddr>,
+    /// One entry per probe, in order; absent where no answer came.
+    pub rtts_ms: Vec<Option<f64>>,
+    pub loss_percent: f64,
+    /// No probe of this TTL was answered.
+    pub silent: bool,
+    /// An ICMP unreachable other than "port unreachable" from the destination (e.g. `host unreachable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceResult {
+    pub address: IpAddr,
+    pub mode: TraceMode,
+    pub backend: TraceBackend,
+    pub hops: Vec<Hop>,
+    /// The destination itself answered.
+    pub reached: bool,
+    pub probes_sent: u32,
+    pub duration_ms: f64,
+    /// Why the mode asked for was not used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What one answer said about one probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    TimeExceeded,
+    Destination,
+    Unreachable(u8),
+}
+
+struct Reply {
+    ttl: u8,
+    probe: u8,
+    from: IpAddr,
+    rtt: Duration,
+    answer: Answer,
+}
+
+/// Traces the path to `address`.
+pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
+    let started = Instant::now();
+    let mut options = options.clone();
+    let mut fallbacks = Vec::new();
+    let mut outcome = run(address, &options).await;
+    if options.mode == TraceMode::Icmp
+        && let Err(e) = &outcome
+        && matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM))
+    {
+        fallbacks.push(format!(
+            "ICMP datagram socket: {e} (net.ipv4.ping_group_range); traced with UDP instead"
+        ));
+        options.mode = TraceMode::Udp;
+        outcome = run(address, &options).await;
+    }
+    let backend = match options.mode {
+        TraceMode::Udp => TraceBackend::UdpErrorQueue,
+        TraceMode::Icmp => TraceBackend::IcmpDatagramErrorQueue,
+    };
+    let (replies, sent, error) = match outcome {
+        Ok((replies, sent)) => (replies, sent, None),
+        Err(e) => (Vec::new(), 0, Some(e.to_string())),
+    };
+    let (hops, reached) = hops(&replies, options.probes_per_hop);
+    TraceResult {
+        address,
+        mode: options.mode,
+        backend,
+        hops,
+        reached,
+        probes_sent: sent,
+        duration_ms: millis(started.elapsed()),
+        fallbacks,
+        error,
+    }
+}
+
+fn unspecified(address: IpAddr) -> SocketAddr {
+    match address {
+        IpAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        IpAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+    }
+}
+
+fn set_ttl(socket: &UdpSocket, v6: bool, ttl: u8) -> io::Result<()> {
+    let s = SockRef::from(socket);
+    if v6 {
+        s.set_unicast_hops_v6(u32::from(ttl))
+    } else {
+        s.set_ttl_v4(u32::from(ttl))
+    }
+}
+
+fn probe_payload(ttl: u8, probe: u8) -> Vec<u8> {
+    let mut p = b"nchk".to_vec();
+    p.extend([ttl, probe]);
+    p.resize(32, 0);
+    p
+}
+
+fn read_payload(bytes: &[u8]) -> Option<(u8, u8)> {
+    (bytes.len() >= 6 && &bytes[..4] == b"nchk").then(|| (bytes[4], bytes[5]))
+}
+
+/// ICMP sequence numbers carry (TTL, probe): 8 bits each.
+fn icmp_seq(ttl: u8, probe: u8) -> u16 {
+    (u16::from(ttl) << 8) | u16::from(probe)
+}
+
+fn classify(e: &QueuedError, v6: bool) -> Option<Answer> {
+    let (exceeded, unreachable, port_unreachable) = if v6 {
+        (kind::V6_TIME_EXCEEDED, kind::V6_DEST_UNREACHABLE, 4)
+    } else {
+        (kind::V4_TIME_EXCEEDED, kind::V4_DEST_UNREACHABLE, 3)
+    };
+    if e.origin != errqueue::ORIGIN_ICMP && e.origin != errqueue::ORIGIN_ICMP6 {
+        return None;
+    }
+    match (e.icmp_type, e.icmp_code) {
+        (t, _) if t == exceeded => Some(Answer::TimeExceeded),
+        (t, c) if t == unreachable && c == port_unreachable => Some(Answer::Destination),
+        (t, c) if t == unreachable => Some(Answer::Unreachable(c)),
+        _ => None,
+    }
+}
+
+async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>, u32)> {
+    let v6 = address.is_ipv6();
+    let socket = match options.mode {
+        TraceMode::Udp => UdpSocket::bind(unspecified(address)).await?,
+        TraceMode::Icmp => crate::ping::icmp_datagram_socket(address)?,
+    };
+    errqueue::enable(&socket, v6)?;
+    // Every probe past the destination comes back as an error at once; the queue counts
+    // against the receive buffer, so make room for them (capped by net.core.rmem_max).
+    let _ = SockRef::from(&socket).set_recv_buffer_size(1 << 20);
+    let target = SocketAddr::new(
+        address,
+        if options.mode == TraceMode::Udp {
+            options.port
+        } else {
+            0
+        },
+    );
+    let mut sent: HashMap<(u8, u8), Instant> = HashMap::new();
+    let mut replies: Vec<Reply> = Vec::new();
+    let mut buf = vec![0u8; 512];
+    let mut echo = vec![0u8; 2048];
+    let fd = socket.as_raw_fd();
+    // All hops at once: probe round by round, TTL 1..=max in each. Answers that arrive while
+    // probes are still going out are read between sends, so their times are not inflated.
+    for probe in 0..options.probes_per_hop {
+        for ttl in 1..=options.max_hops {
+            set_ttl(&socket, v6, ttl)?;
+            let packet = match options.mode {
+                TraceMode::Udp => probe_payload(ttl, probe),
+                TraceMode::Icmp => icmp::echo_request(v6, 0, icmp_seq(ttl, probe)),
+            };
+            sent.insert((ttl, probe), Instant::now());
+            if let Err(e) = socket.send_to(&packet, target).await {
+                // A local error (e.g. no route) is an answer of sorts; the errqueue has it too.
+                tracing::debug!(ttl, probe, "send failed: {e}");
+            }
+            while let Ok(Some(e)) = errqueue::take(fd, &mut buf) {
+                record_error(&e, &buf, v6, options.mode, &sent, &mut replies);
+            }
+        }
+    }
+    let last_send = Instant::now();
+    let mut deadline = last_send + options.timeout;
+    loop {
+        let destination_ttl = replies
+            .iter()
+            .filter(|r| r.answer != Answer::TimeExceeded)
+            .map(|r| r.ttl)
+            .min();
+        if let Some(d) = destination_ttl {
+            let farthest = replies.iter().map(|r| r.rtt).max().unwrap_or_default();
+            deadline =
+                deadline.min(last_send + (farthest * 2).max(options.min_wait).min(options.timeout));
+            // Everything up to the destination answered: nothing left to wait for.
+            let outstanding = (1..d).any(|ttl| {
+                (0..options.probes_per_hop)
+                    .any(|p| !replies.iter().any(|r| r.ttl == ttl && r.probe == p))
+            });
+            if !outstanding {
+                break;
+            }
+        }
+        tokio::select! {
+            queued = socket.async_io(Interest::ERROR, || errqueue::take(fd, &mut buf).and_then(|e| e.ok_or(io::ErrorKind::WouldBlock.into()))) => {
+                if let Ok(e) = queued {
+                    record_error(&e, &buf, v6, options.mode, &sent, &mut replies);
+                }
+            }
+            received = socket.recv_from(&mut echo), if options.mode == TraceMode::Icmp => {
+                let now = Instant::now();
+                let Ok((n, from)) = received else { continue };
+                let Some((_, seq)) = icmp::echo_reply(v6, &echo[..n]) else { continue };
+                let (ttl, probe) = ((seq >> 8) as u8, seq as u8);
+                if let Some(t) = sent.get(&(ttl, probe)) {
+                    replies.push(Reply { ttl, probe, from: from.ip(), rtt: now - *t, answer: Answer::Destination });
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok((replies, sent.len() as u32))
+}
+
+/// Turns one queued ICMP error into a reply to the probe its payload names.
+fn record_error(
+    e: &QueuedError,
+    buf: &[u8],
+    v6: bool,
+    mode: TraceMode,
+    sent: &HashMap<(u8, u8), Instant>,
+    replies: &mut Vec<Reply>,
+) {
+    let now = Instant::now();
+    let Some(answer) = classify(e, v6) else {
+        return;
+    };
+    let payload = &buf[..e.payload_len.min(buf.len())];
+    let key = match mode {
+        TraceMode::Udp => read_payload(payload),
+        TraceMode::Icmp => icmp::parse(payload)
+            .filter(|m| m.rest.len() >= 4)
+            .map(|m| (m.rest[2], m.rest[3])),
+    };
+    let (Some((ttl, probe)), Some(from)) = (key, e.offender) else {
+        return;
+    };
+    if let Some(t) = sent.get(&(ttl, probe)) {
+        replies.push(Reply {
+            ttl,
+            probe,
+            from,
+            rtt: now - *t,
+            answer,
+        });
+    }
+}
+
+fn unreachable_words(code: u8) -> String {
+    match code {
+        0 => "network unreachable".into(),
+        1 => "host unreachable".into(),
+        3 => "port unreachable".into(),
+        9 | 10 | 13 => "administratively prohibited".into(),
+        c => format!("unreachable (code {c})"),
+    }
+}
+
+/// Folds the replies into hops, up to the destination (or the last TTL that answered).
+fn hops(replies: &[Reply], probes_per_hop: u8) -> (Vec<Hop>, bool) {
+    let destination = replies
+        .iter()
+        .filter(|r| r.answer != Answer::TimeExceeded)
+        .map(|r| r.ttl)
+        .min();
+    let last = destination
+        .or_else(|| replies.iter().map(|r| r.ttl).max())
+        .unwrap_or(0);
+    let mut by_ttl: BTreeMap<u8, Vec<&Reply>> = BTreeMap::new();
+    for r in replies.iter().filter(|r| r.ttl <= last) {
+        by_ttl.entry(r.ttl).or_default().push(r);
+    }
+    let hops = (1..=last)
+        .map(|ttl| {
+            let answers = by_ttl.get(&ttl).map(Vec::as_slice).unwrap_or(&[]);
+            let mut addresses: Vec<IpAddr> = Vec::new();
+            for r in answers {
+                if !addresses.contains(&r.from) {
+                    addresses.push(r.from);
+                }
+            }
+            let rtts_ms: Vec<Option<f64>> = (0..probes_per_hop)
+                .map(|p| answers.iter().find(|r| r.probe == p).map(|r| millis(r.rtt)))
+                .collect();
+            let answered = rtts_ms.iter().filter(|r| r.is_some()).count();
+            let unreachable = answers.iter().find_map(|r| match r.answer {
+                Answer::Unreachable(c) => Some(unreachable_words(c)),
+                _ => None,
+            });
+            Hop {
+                ttl,
+                addresses,
+                loss_percent: 100.0 * (f64::from(probes_per_hop) - answered as f64)
+                    / f64::from(probes_per_hop.max(1)),
+                silent: answered == 0,
+                rtts_ms,
+                unreachable,
+            }
+        })
+        .collect();
+    (hops, destination.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(ttl: u8, probe: u8, from: &str, ms: u64, answer: Answer) -> Reply {
+        Reply {
+            ttl,
+            probe,
+            from: from.parse().unwrap(),
+            rtt: Duration::from_millis(ms),
+            answer,
+        }
+    }
+
+    #[test]
+    fn hops_stop_at_the_destination_and_show_silence() {
+        let replies = vec![
+            reply(1, 0, "198.18.1.1", 1, Answer::TimeExceeded),
+            reply(1, 1, "198.18.1.1", 1, Answer::TimeExceeded),
+            reply(3, 0, "198.18.3.2", 40, Answer::TimeExceeded),
+            reply(3, 1, "198.18.3.3", 41, Answer::TimeExceeded),
+            reply(4, 0, "198.18.4.2", 42, Answer::Destination),
+            reply(5, 0, "198.18.4.2", 42, Answer::Destination),
+        ];
+        let (hops, reached) = hops(&replies, 2);
+        assert!(reached);
+        assert_eq!(hops.len(), 4);
+        assert!(hops[1].silent && hops[1].loss_percent == 100.0);
+        assert_eq!(
+            hops[2].addresses.len(),
+            2,
+            "a load-balanced hop shows both routers"
+        );
+        assert_eq!(hops[3].rtts_ms, vec![Some(42.0), None]);
+        assert_eq!(hops[3].loss_percent, 50.0);
+    }
+
+    #[test]
+    fn probe_identity_survives_the_round_trip() {
+        assert_eq!(read_payload(&probe_payload(17, 2)), Some((17, 2)));
+        assert_eq!(read_payload(b"nope"), None);
+        let seq = icmp_seq(30, 2);
+        assert_eq!(((seq >> 8) as u8, seq as u8), (30, 2));
+    }
+
+    #[tokio::test]
+    async fn loopback_is_one_hop_away() {
+        let result = trace(
+            "127.0.0.1".parse().unwrap(),
+            &TraceOptions {
+                max_hops: 5,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(result.reached, "{result:?}");
+        assert_eq!(result.hops.len(), 1);
+        assert_eq!(
+            result.hops[0].addresses,
+            vec!["127.0.0.1".parse::<IpAddr>().unwrap()]
+        );
+        assert!(
+            result.duration_ms < 1000.0 * 2.0,
+            "it did not wait out the timeout after the answer"
+        );
+    }
+}
