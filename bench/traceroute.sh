@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark: netcheck's traceroute and ping against the reference tools, in the testbed, on a
+# path with a silent hop and a 40 ms round trip. Prints wall times and their ratios (reference /
+# netcheck), and the median ping RTT of each tool. Needs root; run from anywhere:
+#     sudo bash bench/traceroute.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+
+bash scripts/setup >/dev/null
+cargo build --release -q -p netcheck -p netcheck-testbed
+bin=$PWD/target/release
+
+layout=$(mktemp)
+"$bin/testbed" up --delay-ms 20 --loss-percent 20 >"$layout" 2>/dev/null &
+testbed_pid=$!
+cleanup() { kill "$testbed_pid" 2>/dev/null || true; wait "$testbed_pid" 2>/dev/null || true; rm -f "$layout"; }
+trap cleanup EXIT
+for _ in $(seq 100); do
+  grep -q '"client_ns"' "$layout" 2>/dev/null && grep -q '}' "$layout" && break
+  sleep 0.1
+done
+ns=$(sed -n 's/.*"client_ns": "\(.*\)".*/\1/p' "$layout")
+dst=$(sed -n 's/.*"web": "\(.*\)".*/\1/p' "$layout")
+[ -n "$ns" ] || { echo "the testbed did not come up" >&2; exit 1; }
+in_ns() { ip netns exec "$ns" "$@"; }
+
+# Mean wall time in milliseconds of RUNS runs of a command.
+mean_ms() {
+  local total=0 start end
+  for _ in $(seq "$runs"); do
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s%N)
+    total=$((total + (end - start) / 1000))
+  done
+  echo "scale=1; $total / $runs / 1000" | bc
+}
+
+echo "path: client -> r1 -> [20 ms each way] -> r2 (silent) -> r3 -> $dst; $runs runs each"
+nc_trace=$(mean_ms in_ns "$bin/netcheck" check "$dst" --only traceroute --json)
+tr_default=$(mean_ms in_ns traceroute -n "$dst")
+tr_fast=$(mean_ms in_ns traceroute -n -w 1 "$dst")
+mtr_report=$(mean_ms in_ns mtr -n --report -c 3 -i 0.1 "$dst")
+printf '%-44s %10s %8s\n' "traceroute, 3 probes per hop" "mean ms" "ratio"
+printf '%-44s %10s %8s\n' "netcheck check --only traceroute" "$nc_trace" "1.0"
+for row in "traceroute -n (defaults: -w 5)|$tr_default" "traceroute -n -w 1|$tr_fast" "mtr -n --report -c 3 -i 0.1|$mtr_report"; do
+  name=${row%|*}; ms=${row#*|}
+  printf '%-44s %10s %8s\n' "$name" "$ms" "$(echo "scale=1; $ms / $nc_trace" | bc)"
+done
+
+# Ping: the median RTT of 20 probes from each tool.
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+ours=$(in_ns "$bin/netcheck" check "$dst" --only ping --ping-count 20 --ping-interval 0.05 --json \
+  | tr ',' '\n' | sed -n 's/.*"rtt_ms": *\([0-9.]*\).*/\1/p' | median)
+theirs=$(in_ns ping -n -c 20 -i 0.05 "$dst" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | median)
+printf '\n%-44s %10s\n' "ping, 20 probes" "median ms"
+printf '%-44s %10s\n' "netcheck (ICMP)" "$ours" "iputils ping" "$theirs"
+printf '%-44s %10s\n' "difference (netcheck - iputils)" "$(echo "scale=3; $ours - $theirs" | bc)"
