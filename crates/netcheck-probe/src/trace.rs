@@ -29,6 +29,8 @@ use crate::millis;
 pub enum TraceMode {
     Udp,
     Icmp,
+    /// TCP SYNs to `TraceOptions::tcp_port`: what firewalls that pass web traffic let through.
+    Tcp,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct TraceOptions {
     pub probes_per_hop: u8,
     /// Destination port of UDP probes (traceroute's classic base port).
     pub port: u16,
+    /// Destination port of TCP probes.
+    pub tcp_port: u16,
     /// The longest wait for an answer: used until the destination has answered.
     pub timeout: Duration,
     /// The shortest wait for silent hops once the destination has answered.
@@ -51,6 +55,7 @@ impl Default for TraceOptions {
             max_hops: 30,
             probes_per_hop: 3,
             port: 33434,
+            tcp_port: 443,
             timeout: Duration::from_secs(2),
             min_wait: Duration::from_millis(50),
         }
@@ -64,6 +69,9 @@ pub enum TraceBackend {
     UdpErrorQueue,
     /// ICMP echo on a datagram socket, errors from IP_RECVERR: users admitted by ping_group_range.
     IcmpDatagramErrorQueue,
+    /// One non-blocking connect per probe, errors from IP_RECVERR: any user. Each probe has
+    /// its own source port, so a load balancer may send probes down different paths.
+    TcpConnectErrorQueue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,6 +141,7 @@ pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
     let backend = match options.mode {
         TraceMode::Udp => TraceBackend::UdpErrorQueue,
         TraceMode::Icmp => TraceBackend::IcmpDatagramErrorQueue,
+        TraceMode::Tcp => TraceBackend::TcpConnectErrorQueue,
     };
     let (replies, sent, error) = match outcome {
         Ok((replies, sent)) => (replies, sent, None),
@@ -206,6 +215,7 @@ async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>,
     let socket = match options.mode {
         TraceMode::Udp => UdpSocket::bind(unspecified(address)).await?,
         TraceMode::Icmp => crate::ping::icmp_datagram_socket(address)?,
+        TraceMode::Tcp => return run_tcp(address, options).await,
     };
     errqueue::enable(&socket, v6)?;
     // Every probe past the destination comes back as an error at once; the queue counts
@@ -230,8 +240,8 @@ async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>,
         for ttl in 1..=options.max_hops {
             set_ttl(&socket, v6, ttl)?;
             let packet = match options.mode {
-                TraceMode::Udp => probe_payload(ttl, probe),
                 TraceMode::Icmp => icmp::echo_request(v6, 0, icmp_seq(ttl, probe)),
+                _ => probe_payload(ttl, probe),
             };
             sent.insert((ttl, probe), Instant::now());
             if let Err(e) = socket.send_to(&packet, target).await {
@@ -244,26 +254,7 @@ async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>,
         }
     }
     let last_send = Instant::now();
-    let mut deadline = last_send + options.timeout;
-    loop {
-        let destination_ttl = replies
-            .iter()
-            .filter(|r| r.answer != Answer::TimeExceeded)
-            .map(|r| r.ttl)
-            .min();
-        if let Some(d) = destination_ttl {
-            let farthest = replies.iter().map(|r| r.rtt).max().unwrap_or_default();
-            deadline =
-                deadline.min(last_send + (farthest * 2).max(options.min_wait).min(options.timeout));
-            // Everything up to the destination answered: nothing left to wait for.
-            let outstanding = (1..d).any(|ttl| {
-                (0..options.probes_per_hop)
-                    .any(|p| !replies.iter().any(|r| r.ttl == ttl && r.probe == p))
-            });
-            if !outstanding {
-                break;
-            }
-        }
+    while let Some(deadline) = remaining_wait(&replies, options, last_send) {
         tokio::select! {
             queued = socket.async_io(Interest::ERROR, || errqueue::take(fd, &mut buf).and_then(|e| e.ok_or(io::ErrorKind::WouldBlock.into()))) => {
                 if let Ok(e) = queued {
@@ -285,6 +276,133 @@ async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>,
     Ok((replies, sent.len() as u32))
 }
 
+/// The wait still allowed: a full timeout until the destination answers, then twice the
+/// farthest round trip (at least `min_wait`). `None` when nothing below the destination is
+/// still outstanding.
+fn remaining_wait(
+    replies: &[Reply],
+    options: &TraceOptions,
+    last_send: Instant,
+) -> Option<Instant> {
+    let Some(d) = replies
+        .iter()
+        .filter(|r| r.answer != Answer::TimeExceeded)
+        .map(|r| r.ttl)
+        .min()
+    else {
+        return Some(last_send + options.timeout);
+    };
+    let outstanding = (1..d).any(|ttl| {
+        (0..options.probes_per_hop).any(|p| !replies.iter().any(|r| r.ttl == ttl && r.probe == p))
+    });
+    if !outstanding {
+        return None;
+    }
+    let farthest = replies.iter().map(|r| r.rtt).max().unwrap_or_default();
+    Some(last_send + (farthest * 2).max(options.min_wait).min(options.timeout))
+}
+
+/// TCP mode: a non-blocking connect per probe. A router's time-exceeded fails the connect and
+/// lands in the error queue with the router's address; the destination answers with SYN-ACK
+/// (connected) or RST (refused), either of which means it was reached.
+async fn run_tcp(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>, u32)> {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    let v6 = address.is_ipv6();
+    let target = SockAddr::from(SocketAddr::new(address, options.tcp_port));
+    let mut pending = futures::stream::FuturesUnordered::new();
+    let mut sent = 0u32;
+    for probe in 0..options.probes_per_hop {
+        for ttl in 1..=options.max_hops {
+            let socket = Socket::new(
+                if v6 { Domain::IPV6 } else { Domain::IPV4 },
+                Type::STREAM,
+                Some(Protocol::TCP),
+            )?;
+            socket.set_nonblocking(true)?;
+            if v6 {
+                socket.set_unicast_hops_v6(u32::from(ttl))?
+            } else {
+                socket.set_ttl_v4(u32::from(ttl))?
+            }
+            errqueue::enable(&socket, v6)?;
+            let started = Instant::now();
+            match socket.connect(&target) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+                Err(e) => return Err(e),
+            }
+            sent += 1;
+            let stream = tokio::net::TcpStream::from_std(std::net::TcpStream::from(socket))?;
+            pending.push(async move {
+                (
+                    ttl,
+                    probe,
+                    tcp_probe_outcome(stream, address, v6).await,
+                    started,
+                )
+            });
+        }
+    }
+    let last_send = Instant::now();
+    let mut replies = Vec::new();
+    use futures::StreamExt;
+    while let Some(deadline) = remaining_wait(&replies, options, last_send) {
+        tokio::select! {
+            next = pending.next() => {
+                let Some((ttl, probe, outcome, started)) = next else { break };
+                if let Some((from, answer, at)) = outcome {
+                    replies.push(Reply { ttl, probe, from, rtt: at - started, answer });
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok((replies, sent))
+}
+
+/// How one TCP probe ended: who answered, what it meant, and when.
+async fn tcp_probe_outcome(
+    stream: tokio::net::TcpStream,
+    address: IpAddr,
+    v6: bool,
+) -> Option<(IpAddr, Answer, Instant)> {
+    let fd = stream.as_raw_fd();
+    let mut buf = [0u8; 64];
+    loop {
+        stream
+            .ready(Interest::WRITABLE | Interest::ERROR)
+            .await
+            .ok()?;
+        let at = Instant::now();
+        if let Ok(Some(e)) = errqueue::take(fd, &mut buf)
+            && let (Some(answer), Some(from)) = (classify(&e, v6), e.offender)
+        {
+            // A port unreachable for TCP would be odd; any ICMP from the path is a hop.
+            let answer = if answer == Answer::Destination {
+                Answer::Unreachable(e.icmp_code)
+            } else {
+                answer
+            };
+            return Some((from, answer, at));
+        }
+        match stream.take_error() {
+            Ok(None) if stream.peer_addr().is_ok() => {
+                return Some((address, Answer::Destination, at));
+            }
+            Ok(Some(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                return Some((address, Answer::Destination, at));
+            }
+            Ok(Some(_)) | Err(_) => return None,
+            Ok(None) => {
+                // Spurious wake-up: clear readiness and wait again.
+                let _ = stream.try_io(Interest::WRITABLE, || {
+                    Err::<(), _>(io::ErrorKind::WouldBlock.into())
+                });
+            }
+        }
+    }
+}
+
 /// Turns one queued ICMP error into a reply to the probe its payload names.
 fn record_error(
     e: &QueuedError,
@@ -304,6 +422,7 @@ fn record_error(
         TraceMode::Icmp => icmp::parse(payload)
             .filter(|m| m.rest.len() >= 4)
             .map(|m| (m.rest[2], m.rest[3])),
+        TraceMode::Tcp => None,
     };
     let (Some((ttl, probe)), Some(from)) = (key, e.offender) else {
         return;

@@ -85,7 +85,8 @@ pub struct CheckArgs {
     /// Seconds between echo requests.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.2)]
     pub ping_interval: f64,
-    /// Traceroute probes: udp (any user) or icmp (users admitted by net.ipv4.ping_group_range).
+    /// Traceroute probes: udp (any user), icmp (users admitted by net.ipv4.ping_group_range;
+    /// others fall back to udp) or tcp (SYNs to the target's port, any user).
     #[arg(long, value_enum, default_value_t = TraceModeArg::Udp)]
     pub trace_mode: TraceModeArg,
     /// Highest TTL the traceroute probes.
@@ -97,6 +98,7 @@ pub struct CheckArgs {
 pub enum TraceModeArg {
     Udp,
     Icmp,
+    Tcp,
 }
 
 impl CheckArgs {
@@ -120,6 +122,7 @@ impl CheckArgs {
             trace_mode: match self.trace_mode {
                 TraceModeArg::Udp => netcheck_core::checks::traceroute::TraceMode::Udp,
                 TraceModeArg::Icmp => netcheck_core::checks::traceroute::TraceMode::Icmp,
+                TraceModeArg::Tcp => netcheck_core::checks::traceroute::TraceMode::Tcp,
             },
             max_hops: self.max_hops,
             ..Config::default()

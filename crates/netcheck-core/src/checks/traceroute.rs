@@ -46,6 +46,7 @@ impl Check for TracerouteCheck {
             let options = TraceOptions {
                 mode: ctx.config.trace_mode,
                 max_hops: ctx.config.max_hops,
+                tcp_port: ctx.target.port,
                 ..TraceOptions::default()
             };
             let runs = lookup.addresses.iter().map(|a| trace(*a, &options));

@@ -395,6 +395,20 @@ fn traceroute_matches_the_topology(tb: &Testbed) -> Outcome {
     let icmp = hop_list(&report, &tb.layout.web);
     expect(icmp.as_ref() == Some(&tb.layout.hops), || {
         format!("ICMP-mode hops {icmp:?}")
+    })?;
+    // And with TCP SYNs to the HTTPS port.
+    let (_, report) = netcheck(
+        tb,
+        "https://web.netcheck.test/",
+        &["--only", "traceroute", "--trace-mode", "tcp"],
+    );
+    let tcp = hop_list(&report, &tb.layout.web);
+    expect(tcp.as_ref() == Some(&tb.layout.hops), || {
+        format!("TCP-mode hops {tcp:?}")
+    })?;
+    let tcp6 = hop_list(&report, &tb.layout.web_v6);
+    expect(tcp6.as_ref() == Some(&v6_expected), || {
+        format!("TCP-mode IPv6 hops {tcp6:?}")
     })
 }
 
