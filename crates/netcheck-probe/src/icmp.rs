@@ -95,6 +95,56 @@ pub fn echo_reply(v6: bool, bytes: &[u8]) -> Option<(u16, u16)> {
     ))
 }
 
+/// An ICMP error (time exceeded or destination unreachable) that quotes one of netcheck's echo
+/// requests: the error's type and code, and the quoted request's identifier and sequence.
+/// RFC 792: an IPv4 error quotes the IP header and the first 8 bytes of the datagram; RFC 4443
+/// §2.4(c): an ICMPv6 error quotes as much of the packet as fits, starting with its IPv6 header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotedEcho {
+    pub kind: u8,
+    pub code: u8,
+    pub id: u16,
+    pub seq: u16,
+}
+
+pub fn quoted_echo(v6: bool, bytes: &[u8]) -> Option<QuotedEcho> {
+    let m = parse(bytes)?;
+    let is_error = if v6 {
+        m.kind == kind::V6_TIME_EXCEEDED || m.kind == kind::V6_DEST_UNREACHABLE
+    } else {
+        m.kind == kind::V4_TIME_EXCEEDED || m.kind == kind::V4_DEST_UNREACHABLE
+    };
+    if !is_error {
+        return None;
+    }
+    // After type, code, checksum: 4 unused bytes, then the quoted packet.
+    let quoted = bytes.get(8..)?;
+    let inner = if v6 {
+        const IPV6_HEADER: usize = 40;
+        // Next header must be ICMPv6 (58) with no extension headers in between.
+        (quoted.first()? >> 4 == 6 && *quoted.get(6)? == 58).then_some(())?;
+        quoted.get(IPV6_HEADER..)?
+    } else {
+        let inner = strip_ipv4_header(quoted)?;
+        (*quoted.get(9)? == 1).then_some(())?; // protocol ICMP
+        inner
+    };
+    let request = if v6 {
+        kind::V6_ECHO_REQUEST
+    } else {
+        kind::V4_ECHO_REQUEST
+    };
+    if inner.len() < 8 || inner[0] != request {
+        return None;
+    }
+    Some(QuotedEcho {
+        kind: m.kind,
+        code: m.code,
+        id: u16::from_be_bytes([inner[4], inner[5]]),
+        seq: u16::from_be_bytes([inner[6], inner[7]]),
+    })
+}
+
 /// Skips an IPv4 header (raw IPv4 sockets deliver it); `None` when it is malformed.
 pub fn strip_ipv4_header(packet: &[u8]) -> Option<&[u8]> {
     let first = *packet.first()?;
@@ -128,6 +178,40 @@ mod tests {
         p[9] = b'x';
         assert_eq!(echo_reply(false, &p), None);
         assert_eq!(echo_reply(true, &[129, 0, 0]), None);
+    }
+
+    #[test]
+    fn time_exceeded_quoting_our_request_is_read_back() {
+        // An IPv4 time exceeded: ICMP header, unused word, quoted IP header (protocol 1), quoted echo.
+        let mut ip = vec![
+            0x45, 0, 0, 84, 0, 0, 0, 0, 1, 1, 0, 0, 198, 18, 1, 2, 198, 18, 4, 2,
+        ];
+        ip.extend(&echo_request(false, 0x5151, 0x0302)[..8]);
+        let mut error = vec![kind::V4_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0];
+        error.extend(&ip);
+        let q = quoted_echo(false, &error).unwrap();
+        assert_eq!(
+            (q.kind, q.id, q.seq),
+            (kind::V4_TIME_EXCEEDED, 0x5151, 0x0302)
+        );
+        // The same bytes quoting UDP (protocol 17) are not ours.
+        error[8 + 9] = 17;
+        assert_eq!(quoted_echo(false, &error), None);
+        // IPv6: a 40-byte header with next header 58, then the echo request.
+        let mut ip6 = vec![0x60, 0, 0, 0, 0, 64, 58, 1];
+        ip6.extend([0u8; 32]);
+        ip6.extend(&echo_request(true, 7, 9)[..8]);
+        let mut error6 = vec![kind::V6_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0];
+        error6.extend(&ip6);
+        assert_eq!(
+            quoted_echo(true, &error6).map(|q| (q.id, q.seq)),
+            Some((7, 9))
+        );
+        assert_eq!(
+            quoted_echo(true, &error6[..30]),
+            None,
+            "a cut quote is refused"
+        );
     }
 
     #[test]

@@ -151,6 +151,11 @@ pub fn icmp_datagram_socket(address: IpAddr) -> io::Result<UdpSocket> {
     icmp_socket(address, false)
 }
 
+/// A raw ICMP socket; EPERM without root or CAP_NET_RAW.
+pub fn icmp_raw_socket(address: IpAddr) -> io::Result<UdpSocket> {
+    icmp_socket(address, true)
+}
+
 fn icmp_socket(address: IpAddr, raw: bool) -> io::Result<UdpSocket> {
     let (domain, protocol) = if address.is_ipv6() {
         (Domain::IPV6, Protocol::ICMPV6)

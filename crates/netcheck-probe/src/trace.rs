@@ -69,6 +69,8 @@ pub enum TraceBackend {
     UdpErrorQueue,
     /// ICMP echo on a datagram socket, errors from IP_RECVERR: users admitted by ping_group_range.
     IcmpDatagramErrorQueue,
+    /// ICMP echo on a raw socket, errors read from the packets they quote: root or CAP_NET_RAW.
+    IcmpRaw,
     /// One non-blocking connect per probe, errors from IP_RECVERR: any user. Each probe has
     /// its own source port, so a load balancer may send probes down different paths.
     TcpConnectErrorQueue,
@@ -127,22 +129,32 @@ pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
     let started = Instant::now();
     let mut options = options.clone();
     let mut fallbacks = Vec::new();
-    let mut outcome = run(address, &options).await;
-    if options.mode == TraceMode::Icmp
-        && let Err(e) = &outcome
-        && matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM))
-    {
-        fallbacks.push(format!(
-            "ICMP datagram socket: {e} (net.ipv4.ping_group_range); traced with UDP instead"
-        ));
-        options.mode = TraceMode::Udp;
-        outcome = run(address, &options).await;
-    }
-    let backend = match options.mode {
+    let mut backend = match options.mode {
         TraceMode::Udp => TraceBackend::UdpErrorQueue,
         TraceMode::Icmp => TraceBackend::IcmpDatagramErrorQueue,
         TraceMode::Tcp => TraceBackend::TcpConnectErrorQueue,
     };
+    let mut outcome = run(address, &options).await;
+    let refused = |o: &io::Result<(Vec<Reply>, u32)>| matches!(o, Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)));
+    if options.mode == TraceMode::Icmp && refused(&outcome) {
+        if let Err(e) = &outcome {
+            fallbacks.push(format!(
+                "ICMP datagram socket: {e} (net.ipv4.ping_group_range)"
+            ));
+        }
+        backend = TraceBackend::IcmpRaw;
+        outcome = run_icmp_raw(address, &options).await;
+        if refused(&outcome) {
+            if let Err(e) = &outcome {
+                fallbacks.push(format!(
+                    "raw ICMP socket: {e} (needs root or CAP_NET_RAW); traced with UDP instead"
+                ));
+            }
+            options.mode = TraceMode::Udp;
+            backend = TraceBackend::UdpErrorQueue;
+            outcome = run(address, &options).await;
+        }
+    }
     let (replies, sent, error) = match outcome {
         Ok((replies, sent)) => (replies, sent, None),
         Err(e) => (Vec::new(), 0, Some(e.to_string())),
@@ -300,6 +312,54 @@ fn remaining_wait(
     }
     let farthest = replies.iter().map(|r| r.rtt).max().unwrap_or_default();
     Some(last_send + (farthest * 2).max(options.min_wait).min(options.timeout))
+}
+
+/// ICMP mode on a raw socket: echo requests with our identifier; routers' errors and the
+/// destination's replies are read from the raw socket, which sees every ICMP message of the
+/// host, so only those quoting (or answering) our identifier count.
+async fn run_icmp_raw(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>, u32)> {
+    let v6 = address.is_ipv6();
+    let socket = crate::ping::icmp_raw_socket(address)?;
+    let id = (std::process::id() as u16) ^ 0x7472;
+    let target = SocketAddr::new(address, 0);
+    let mut sent: HashMap<(u8, u8), Instant> = HashMap::new();
+    for probe in 0..options.probes_per_hop {
+        for ttl in 1..=options.max_hops {
+            set_ttl(&socket, v6, ttl)?;
+            sent.insert((ttl, probe), Instant::now());
+            socket
+                .send_to(&icmp::echo_request(v6, id, icmp_seq(ttl, probe)), target)
+                .await?;
+        }
+    }
+    let last_send = Instant::now();
+    let mut replies = Vec::new();
+    let mut buf = vec![0u8; 2048];
+    while let Some(deadline) = remaining_wait(&replies, options, last_send) {
+        tokio::select! {
+            received = socket.recv_from(&mut buf) => {
+                let now = Instant::now();
+                let Ok((n, from)) = received else { continue };
+                let bytes = if v6 { Some(&buf[..n]) } else { icmp::strip_ipv4_header(&buf[..n]) };
+                let Some(bytes) = bytes else { continue };
+                let (seq, answer) = if let Some((reply_id, seq)) = icmp::echo_reply(v6, bytes).filter(|_| from.ip() == address) {
+                    if reply_id != id { continue }
+                    (seq, Answer::Destination)
+                } else if let Some(q) = icmp::quoted_echo(v6, bytes).filter(|q| q.id == id) {
+                    let exceeded = if v6 { kind::V6_TIME_EXCEEDED } else { kind::V4_TIME_EXCEEDED };
+                    (q.seq, if q.kind == exceeded { Answer::TimeExceeded } else { Answer::Unreachable(q.code) })
+                } else {
+                    continue;
+                };
+                let (ttl, probe) = ((seq >> 8) as u8, seq as u8);
+                if let Some(t) = sent.get(&(ttl, probe)) {
+                    replies.push(Reply { ttl, probe, from: from.ip(), rtt: now - *t, answer });
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok((replies, sent.len() as u32))
 }
 
 /// TCP mode: a non-blocking connect per probe. A router's time-exceeded fails the connect and

@@ -386,13 +386,18 @@ fn traceroute_matches_the_topology(tb: &Testbed) -> Outcome {
     expect(targets.iter().all(|t| t["reached"] == true), || {
         format!("not reached: {targets:?}")
     })?;
-    // The same path traced with ICMP echo (root: the datagram socket is refused, UDP stands in).
+    // The same path traced with ICMP echo: as root, with the datagram socket refused by
+    // ping_group_range, the raw socket stands in.
     let (_, report) = netcheck(
         tb,
         "web.netcheck.test",
         &["--only", "traceroute", "--trace-mode", "icmp"],
     );
     let icmp = hop_list(&report, &tb.layout.web);
+    let backend = &check(&report, "traceroute")["data"]["targets"][0]["backend"];
+    expect(backend == "icmp_raw", || {
+        format!("ICMP-mode backend as root: {backend}")
+    })?;
     expect(icmp.as_ref() == Some(&tb.layout.hops), || {
         format!("ICMP-mode hops {icmp:?}")
     })?;
