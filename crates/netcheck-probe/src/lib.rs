@@ -7,6 +7,7 @@
 pub mod errqueue;
 pub mod icmp;
 pub mod ping;
+pub mod tcp;
 pub mod trace;
 
 /// Milliseconds with microsecond precision.

@@ -71,6 +71,9 @@ pub enum TraceBackend {
     IcmpDatagramErrorQueue,
     /// ICMP echo on a raw socket, errors read from the packets they quote: root or CAP_NET_RAW.
     IcmpRaw,
+    /// Hand-made TCP SYNs on a raw socket, one fixed source port per round of probes
+    /// (Paris-style): root or CAP_NET_RAW. Errors are read from a raw ICMP socket by the sequence number they quote.
+    TcpSynRaw,
     /// One non-blocking connect per probe, errors from IP_RECVERR: any user. Each probe has
     /// its own source port, so a load balancer may send probes down different paths.
     TcpConnectErrorQueue,
@@ -134,8 +137,25 @@ pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
         TraceMode::Icmp => TraceBackend::IcmpDatagramErrorQueue,
         TraceMode::Tcp => TraceBackend::TcpConnectErrorQueue,
     };
-    let mut outcome = run(address, &options).await;
+    let mut outcome = if options.mode == TraceMode::Tcp {
+        Ok((Vec::new(), 0))
+    } else {
+        run(address, &options).await
+    };
     let refused = |o: &io::Result<(Vec<Reply>, u32)>| matches!(o, Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)));
+    if options.mode == TraceMode::Tcp {
+        backend = TraceBackend::TcpSynRaw;
+        outcome = run_tcp_raw(address, &options).await;
+        if refused(&outcome) {
+            if let Err(e) = &outcome {
+                fallbacks.push(format!(
+                    "raw TCP socket: {e} (needs root or CAP_NET_RAW); one connect per probe instead, so source ports vary"
+                ));
+            }
+            backend = TraceBackend::TcpConnectErrorQueue;
+            outcome = run_tcp(address, &options).await;
+        }
+    }
     if options.mode == TraceMode::Icmp && refused(&outcome) {
         if let Err(e) = &outcome {
             fallbacks.push(format!(
@@ -357,6 +377,107 @@ async fn run_icmp_raw(address: IpAddr, options: &TraceOptions) -> io::Result<(Ve
                 }
             }
             _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok((replies, sent.len() as u32))
+}
+
+/// TCP mode with raw sockets: SYNs from one source port to the target's port, each named by its
+/// sequence number; routers quote it in their ICMP errors, the destination acknowledges it
+/// (SYN-ACK or RST, ack = seq + 1). The kernel resets the half-open connections by itself.
+async fn run_tcp_raw(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>, u32)> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let v6 = address.is_ipv6();
+    let raw = Socket::new(
+        if v6 { Domain::IPV6 } else { Domain::IPV4 },
+        Type::RAW,
+        Some(Protocol::TCP),
+    )?;
+    raw.set_nonblocking(true)?;
+    let tcp_socket = UdpSocket::from_std(std::net::UdpSocket::from(raw))?;
+    let icmp_socket = crate::ping::icmp_raw_socket(address)?;
+    // The pseudo-header needs our address: the one the kernel picks for this destination.
+    let route = std::net::UdpSocket::bind(unspecified(address))?;
+    route.connect(SocketAddr::new(address, options.tcp_port))?;
+    let source = route.local_addr()?.ip();
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let sport = 33000 + ((std::process::id() ^ nonce) % 20000) as u16;
+    let base = nonce.rotate_left(13) & 0xff00_0000;
+    let mut sent: HashMap<(u8, u8), Instant> = HashMap::new();
+    for probe in 0..options.probes_per_hop {
+        for ttl in 1..=options.max_hops {
+            set_ttl(&tcp_socket, v6, ttl)?;
+            let seq = base | (u32::from(ttl) << 8) | u32::from(probe);
+            sent.insert((ttl, probe), Instant::now());
+            // One source port per round: within a round every TTL shares one flow (Paris);
+            // rounds differ so the destination, which answers a flow's first SYN only,
+            // answers every round.
+            let segment = crate::tcp::syn(
+                source,
+                address,
+                sport + u16::from(probe),
+                options.tcp_port,
+                seq,
+            );
+            tcp_socket
+                .send_to(&segment, SocketAddr::new(address, 0))
+                .await?;
+        }
+    }
+    let last_send = Instant::now();
+    let named = |seq: u32| -> Option<(u8, u8)> {
+        (seq & 0xff00_0000 == base).then_some(((seq >> 8) as u8, seq as u8))
+    };
+    let mut replies = Vec::new();
+    let (mut tcp_buf, mut icmp_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
+    let exceeded = if v6 {
+        kind::V6_TIME_EXCEEDED
+    } else {
+        kind::V4_TIME_EXCEEDED
+    };
+    while let Some(deadline) = remaining_wait(&replies, options, last_send) {
+        let (key, from, answer, now) = tokio::select! {
+            r = tcp_socket.recv_from(&mut tcp_buf) => {
+                let now = Instant::now();
+                let Ok((n, from)) = r else { continue };
+                let Some(seg) = crate::tcp::received(v6, &tcp_buf[..n]) else { continue };
+                let answers = seg.flags & (crate::tcp::SYN | crate::tcp::ACK) == crate::tcp::SYN | crate::tcp::ACK
+                    || seg.flags & crate::tcp::RST != 0;
+                let ours = seg.dport.wrapping_sub(sport) < u16::from(options.probes_per_hop);
+                if from.ip() != address || seg.sport != options.tcp_port || !ours || !answers {
+                    continue;
+                }
+                (named(seg.ack.wrapping_sub(1)), from.ip(), Answer::Destination, now)
+            }
+            r = icmp_socket.recv_from(&mut icmp_buf) => {
+                let now = Instant::now();
+                let Ok((n, from)) = r else { continue };
+                let bytes = if v6 { Some(&icmp_buf[..n]) } else { icmp::strip_ipv4_header(&icmp_buf[..n]) };
+                let Some((t, code, seg)) = bytes.and_then(|b| crate::tcp::quoted(v6, b)) else { continue };
+                if seg.sport.wrapping_sub(sport) >= u16::from(options.probes_per_hop) || seg.dport != options.tcp_port {
+                    continue;
+                }
+                let answer = if t == exceeded { Answer::TimeExceeded } else { Answer::Unreachable(code) };
+                (named(seg.seq), from.ip(), answer, now)
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        if let Some((ttl, probe)) = key
+            && let Some(t) = sent.get(&(ttl, probe))
+            && !replies
+                .iter()
+                .any(|r: &Reply| r.ttl == ttl && r.probe == probe)
+        {
+            replies.push(Reply {
+                ttl,
+                probe,
+                from,
+                rtt: now - *t,
+                answer,
+            });
         }
     }
     Ok((replies, sent.len() as u32))

@@ -408,6 +408,10 @@ fn traceroute_matches_the_topology(tb: &Testbed) -> Outcome {
         &["--only", "traceroute", "--trace-mode", "tcp"],
     );
     let tcp = hop_list(&report, &tb.layout.web);
+    let backend = &check(&report, "traceroute")["data"]["targets"][0]["backend"];
+    expect(backend == "tcp_syn_raw", || {
+        format!("TCP-mode backend as root: {backend}")
+    })?;
     expect(tcp.as_ref() == Some(&tb.layout.hops), || {
         format!("TCP-mode hops {tcp:?}")
     })?;
@@ -622,6 +626,21 @@ fn unprivileged_ping_and_traceroute(tb: &Testbed) -> Outcome {
     let hops = hop_list(&report, &tb.layout.web);
     expect(hops.as_ref() == Some(&tb.layout.hops), || {
         format!("refused trace hops {hops:?}")
+    })?;
+    // TCP mode without privileges: a connect per probe instead of raw SYNs.
+    let report = unprivileged(
+        tb,
+        "1 0",
+        "https://web.netcheck.test/",
+        &["--only", "traceroute", "--trace-mode", "tcp"],
+    )?;
+    let trace = &check(&report, "traceroute")["data"]["targets"][0];
+    expect(trace["backend"] == "tcp_connect_error_queue", || {
+        format!("unprivileged TCP trace: {}", trace["backend"])
+    })?;
+    let hops = hop_list(&report, &tb.layout.web);
+    expect(hops.as_ref() == Some(&tb.layout.hops), || {
+        format!("unprivileged TCP trace hops {hops:?}")
     })
 }
 
