@@ -70,6 +70,19 @@ impl Context {
         }
     }
 
+    /// The target's addresses for a check that probes them; skipped, with the DNS failure in
+    /// words, when there are none.
+    pub async fn addresses_to_probe(
+        &self,
+        what: &str,
+    ) -> Result<Vec<std::net::IpAddr>, CheckError> {
+        let lookup = self.target_addresses().await;
+        match lookup.failure() {
+            Some(why) => Err(CheckError::Skipped(format!("no address to {what}: {why}"))),
+            None => Ok(lookup.addresses.clone()),
+        }
+    }
+
     /// The target's A and AAAA answers (or its IP literal). The first caller does the lookup;
     /// every other check waits for that same answer instead of asking again.
     pub async fn target_addresses(&self) -> &AddressLookup {

@@ -130,49 +130,21 @@ struct Reply {
 /// Traces the path to `address`.
 pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
     let started = Instant::now();
-    let mut options = options.clone();
     let mut fallbacks = Vec::new();
-    let mut backend = match options.mode {
-        TraceMode::Udp => TraceBackend::UdpErrorQueue,
-        TraceMode::Icmp => TraceBackend::IcmpDatagramErrorQueue,
-        TraceMode::Tcp => TraceBackend::TcpConnectErrorQueue,
-    };
-    let mut outcome = if options.mode == TraceMode::Tcp {
-        Ok((Vec::new(), 0))
-    } else {
-        run(address, &options).await
-    };
-    let refused = |o: &io::Result<(Vec<Reply>, u32)>| matches!(o, Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)));
-    if options.mode == TraceMode::Tcp {
-        backend = TraceBackend::TcpSynRaw;
-        outcome = run_tcp_raw(address, &options).await;
-        if refused(&outcome) {
-            if let Err(e) = &outcome {
+    let mut used = TraceBackend::UdpErrorQueue;
+    let mut outcome = Ok((Vec::new(), 0));
+    for backend in backends(options.mode) {
+        used = *backend;
+        outcome = run_backend(*backend, address, options).await;
+        match &outcome {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
                 fallbacks.push(format!(
-                    "raw TCP socket: {e} (needs root or CAP_NET_RAW); one connect per probe instead, so source ports vary"
+                    "{}: {e} ({})",
+                    backend_name(*backend),
+                    needs(*backend)
                 ));
             }
-            backend = TraceBackend::TcpConnectErrorQueue;
-            outcome = run_tcp(address, &options).await;
-        }
-    }
-    if options.mode == TraceMode::Icmp && refused(&outcome) {
-        if let Err(e) = &outcome {
-            fallbacks.push(format!(
-                "ICMP datagram socket: {e} (net.ipv4.ping_group_range)"
-            ));
-        }
-        backend = TraceBackend::IcmpRaw;
-        outcome = run_icmp_raw(address, &options).await;
-        if refused(&outcome) {
-            if let Err(e) = &outcome {
-                fallbacks.push(format!(
-                    "raw ICMP socket: {e} (needs root or CAP_NET_RAW); traced with UDP instead"
-                ));
-            }
-            options.mode = TraceMode::Udp;
-            backend = TraceBackend::UdpErrorQueue;
-            outcome = run(address, &options).await;
+            _ => break,
         }
     }
     let (replies, sent, error) = match outcome {
@@ -182,14 +154,73 @@ pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
     let (hops, reached) = hops(&replies, options.probes_per_hop);
     TraceResult {
         address,
-        mode: options.mode,
-        backend,
+        mode: mode_of(used),
+        backend: used,
         hops,
         reached,
         probes_sent: sent,
         duration_ms: millis(started.elapsed()),
         fallbacks,
         error,
+    }
+}
+
+/// The back-ends of a mode, best first; a refused one (EACCES, EPERM) gives way to the next.
+fn backends(mode: TraceMode) -> &'static [TraceBackend] {
+    match mode {
+        TraceMode::Udp => &[TraceBackend::UdpErrorQueue],
+        TraceMode::Icmp => &[
+            TraceBackend::IcmpDatagramErrorQueue,
+            TraceBackend::IcmpRaw,
+            TraceBackend::UdpErrorQueue,
+        ],
+        TraceMode::Tcp => &[TraceBackend::TcpSynRaw, TraceBackend::TcpConnectErrorQueue],
+    }
+}
+
+fn mode_of(backend: TraceBackend) -> TraceMode {
+    match backend {
+        TraceBackend::UdpErrorQueue => TraceMode::Udp,
+        TraceBackend::IcmpDatagramErrorQueue | TraceBackend::IcmpRaw => TraceMode::Icmp,
+        TraceBackend::TcpSynRaw | TraceBackend::TcpConnectErrorQueue => TraceMode::Tcp,
+    }
+}
+
+pub fn backend_name(backend: TraceBackend) -> &'static str {
+    match backend {
+        TraceBackend::UdpErrorQueue => "UDP with IP_RECVERR",
+        TraceBackend::IcmpDatagramErrorQueue => "ICMP datagram socket",
+        TraceBackend::IcmpRaw => "raw ICMP socket",
+        TraceBackend::TcpSynRaw => "raw TCP socket",
+        TraceBackend::TcpConnectErrorQueue => "TCP connect with IP_RECVERR",
+    }
+}
+
+fn needs(backend: TraceBackend) -> &'static str {
+    match backend {
+        TraceBackend::IcmpDatagramErrorQueue => {
+            "not allowed for this group by net.ipv4.ping_group_range"
+        }
+        TraceBackend::IcmpRaw | TraceBackend::TcpSynRaw => "needs root or CAP_NET_RAW",
+        _ => "refused",
+    }
+}
+
+async fn run_backend(
+    backend: TraceBackend,
+    address: IpAddr,
+    options: &TraceOptions,
+) -> io::Result<(Vec<Reply>, u32)> {
+    let with_mode = |mode| TraceOptions {
+        mode,
+        ..options.clone()
+    };
+    match backend {
+        TraceBackend::UdpErrorQueue => run(address, &with_mode(TraceMode::Udp)).await,
+        TraceBackend::IcmpDatagramErrorQueue => run(address, &with_mode(TraceMode::Icmp)).await,
+        TraceBackend::IcmpRaw => run_icmp_raw(address, options).await,
+        TraceBackend::TcpSynRaw => run_tcp_raw(address, options).await,
+        TraceBackend::TcpConnectErrorQueue => run_tcp(address, options).await,
     }
 }
 

@@ -127,11 +127,11 @@ async fn gather(ctx: &Context) -> DnsReport {
     let a = addresses
         .a
         .clone()
-        .unwrap_or_else(|| unreachable_lookup(name, "A"));
+        .unwrap_or_else(|| unreachable_lookup(name, RecordType::A));
     let aaaa = addresses
         .aaaa
         .clone()
-        .unwrap_or_else(|| unreachable_lookup(name, "AAAA"));
+        .unwrap_or_else(|| unreachable_lookup(name, RecordType::AAAA));
     let zone = soa.zone.clone().or_else(|| a.zone.clone());
     let mut follow_ups = Vec::new();
 
@@ -164,22 +164,11 @@ async fn gather(ctx: &Context) -> DnsReport {
     }
 }
 
-fn unreachable_lookup(name: &str, rtype: &str) -> Lookup {
+fn unreachable_lookup(name: &str, rtype: RecordType) -> Lookup {
     // Only a target with an IP literal has no A/AAAA lookups, and this check skips those.
-    Lookup {
-        name: name.to_owned(),
-        record_type: rtype.to_owned(),
-        outcome: Outcome::Error,
-        resolver: None,
-        time_ms: 0.0,
-        records: Vec::new(),
-        cname_chain: Vec::new(),
-        authenticated: false,
-        signed: false,
-        zone: None,
-        attempts: Vec::new(),
-        error: Some("not looked up".into()),
-    }
+    let mut lookup = Lookup::new(name, rtype);
+    lookup.error = Some("not looked up".into());
+    lookup
 }
 
 /// RFC 8659 §3: the relevant CAA set is the first found climbing from the name towards the

@@ -39,17 +39,14 @@ impl Check for PingCheck {
         _deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
-            let lookup = ctx.target_addresses().await;
-            if let Some(why) = lookup.failure() {
-                return Err(CheckError::Skipped(format!("no address to ping: {why}")));
-            }
+            let addresses = ctx.addresses_to_probe("ping").await?;
             let options = PingOptions {
                 count: ctx.config.ping_count,
                 interval: ctx.config.ping_interval,
                 tcp_port: ctx.target.port,
                 ..PingOptions::default()
             };
-            let runs = lookup.addresses.iter().map(|a| ping(*a, &options));
+            let runs = addresses.iter().map(|a| ping(*a, &options));
             Ok(Section::Ping(PingReport {
                 targets: futures::future::join_all(runs).await,
             }))

@@ -39,17 +39,14 @@ impl Check for TracerouteCheck {
         _deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
-            let lookup = ctx.target_addresses().await;
-            if let Some(why) = lookup.failure() {
-                return Err(CheckError::Skipped(format!("no address to trace: {why}")));
-            }
+            let addresses = ctx.addresses_to_probe("trace").await?;
             let options = TraceOptions {
                 mode: ctx.config.trace_mode,
                 max_hops: ctx.config.max_hops,
                 tcp_port: ctx.target.port,
                 ..TraceOptions::default()
             };
-            let runs = lookup.addresses.iter().map(|a| trace(*a, &options));
+            let runs = addresses.iter().map(|a| trace(*a, &options));
             Ok(Section::Traceroute(TracerouteReport {
                 targets: futures::future::join_all(runs).await,
             }))

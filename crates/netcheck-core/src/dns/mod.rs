@@ -339,7 +339,7 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    fn new(name: &str, rtype: RecordType) -> Lookup {
+    pub fn new(name: &str, rtype: RecordType) -> Lookup {
         Lookup {
             name: name.trim_end_matches('.').to_ascii_lowercase(),
             record_type: rtype.to_string(),
