@@ -146,6 +146,19 @@ struct Run {
     duplicates: u16,
 }
 
+/// An echo identifier for raw sockets, which see every ICMP message of the host: distinct per
+/// process and per destination, so concurrent pings and traces do not take each other's answers.
+pub fn echo_id(address: IpAddr) -> u16 {
+    let octets: Vec<u8> = match address {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    let folded = octets.chunks(2).fold(0u16, |acc, c| {
+        acc.rotate_left(5) ^ u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])
+    });
+    (std::process::id() as u16) ^ folded
+}
+
 /// An unprivileged ICMP socket (Linux "ping socket"); EACCES when ping_group_range excludes us.
 pub fn icmp_datagram_socket(address: IpAddr) -> io::Result<UdpSocket> {
     icmp_socket(address, false)
@@ -177,7 +190,7 @@ async fn icmp_ping(address: IpAddr, options: &PingOptions, raw: bool) -> io::Res
     let socket = icmp_socket(address, raw)?;
     let v6 = address.is_ipv6();
     // Datagram sockets get their identifier from the kernel; raw ones filter on ours.
-    let id = (std::process::id() as u16) ^ 0x6e63;
+    let id = echo_id(address);
     let target = SocketAddr::new(address, 0);
     let mut run = Run::default();
     let mut buf = vec![0u8; 2048];
@@ -195,7 +208,10 @@ async fn icmp_ping(address: IpAddr, options: &PingOptions, raw: bool) -> io::Res
                 let seq = run.sent.len() as u16;
                 let packet = icmp::echo_request(v6, id, seq);
                 let t = Instant::now();
-                socket.send_to(&packet, target).await?;
+                // A failed send (e.g. a pending ICMP error) is a lost probe, not a failed back-end.
+                if let Err(e) = socket.send_to(&packet, target).await {
+                    tracing::debug!(seq, "echo request not sent: {e}");
+                }
                 run.sent.push((seq, t));
                 next_send += options.interval;
                 if run.sent.len() >= usize::from(options.count) {
@@ -203,7 +219,7 @@ async fn icmp_ping(address: IpAddr, options: &PingOptions, raw: bool) -> io::Res
                 }
             }
             received = socket.recv_from(&mut buf) => {
-                let (n, from) = received?;
+                let Ok((n, from)) = received else { continue };
                 let now = Instant::now();
                 if from.ip() != address {
                     continue;

@@ -151,7 +151,7 @@ pub async fn trace(address: IpAddr, options: &TraceOptions) -> TraceResult {
         Ok((replies, sent)) => (replies, sent, None),
         Err(e) => (Vec::new(), 0, Some(e.to_string())),
     };
-    let (hops, reached) = hops(&replies, options.probes_per_hop);
+    let (hops, reached) = hops(address, &replies, options.probes_per_hop);
     TraceResult {
         address,
         mode: mode_of(used),
@@ -306,13 +306,20 @@ async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>,
                 TraceMode::Icmp => icmp::echo_request(v6, 0, icmp_seq(ttl, probe)),
                 _ => probe_payload(ttl, probe),
             };
-            sent.insert((ttl, probe), Instant::now());
-            if let Err(e) = socket.send_to(&packet, target).await {
-                // A local error (e.g. no route) is an answer of sorts; the errqueue has it too.
-                tracing::debug!(ttl, probe, "send failed: {e}");
-            }
-            while let Ok(Some(e)) = errqueue::take(fd, &mut buf) {
-                record_error(&e, &buf, v6, options.mode, &sent, &mut replies);
+            // With IP_RECVERR every ICMP error also leaves a pending socket error, which the
+            // next send returns instead of sending (as tracepath knows): drain and retry.
+            for _ in 0..4 {
+                while let Ok(Some(e)) = errqueue::take(fd, &mut buf) {
+                    record_error(&e, &buf, v6, options.mode, &sent, &mut replies);
+                }
+                let at = Instant::now();
+                match socket.send_to(&packet, target).await {
+                    Ok(_) => {
+                        sent.insert((ttl, probe), at);
+                        break;
+                    }
+                    Err(e) => tracing::debug!(ttl, probe, "send failed, retrying: {e}"),
+                }
             }
         }
     }
@@ -371,7 +378,7 @@ fn remaining_wait(
 async fn run_icmp_raw(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>, u32)> {
     let v6 = address.is_ipv6();
     let socket = crate::ping::icmp_raw_socket(address)?;
-    let id = (std::process::id() as u16) ^ 0x7472;
+    let id = crate::ping::echo_id(address) ^ 0x7472;
     let target = SocketAddr::new(address, 0);
     let mut sent: HashMap<(u8, u8), Instant> = HashMap::new();
     for probe in 0..options.probes_per_hop {
@@ -650,18 +657,23 @@ fn record_error(
     }
 }
 
-fn unreachable_words(code: u8) -> String {
-    match code {
-        0 => "network unreachable".into(),
-        1 => "host unreachable".into(),
-        3 => "port unreachable".into(),
-        9 | 10 | 13 => "administratively prohibited".into(),
-        c => format!("unreachable (code {c})"),
+/// RFC 792 and RFC 4443 §3.1 name the destination-unreachable codes differently.
+fn unreachable_words(v6: bool, code: u8) -> String {
+    match (v6, code) {
+        (false, 0) | (true, 0) => "network unreachable".into(),
+        (false, 1) | (true, 3) => "host unreachable".into(),
+        (false, 3) | (true, 4) => "port unreachable".into(),
+        (false, 9 | 10 | 13) | (true, 1) => "administratively prohibited".into(),
+        (true, 5) => "source address failed ingress/egress policy".into(),
+        (true, 6) => "reject route to destination".into(),
+        (_, c) => format!("unreachable (code {c})"),
     }
 }
 
-/// Folds the replies into hops, up to the destination (or the last TTL that answered).
-fn hops(replies: &[Reply], probes_per_hop: u8) -> (Vec<Hop>, bool) {
+/// Folds the replies into hops, up to the first TTL that did not say "time exceeded" (or the
+/// last that answered). The destination counts as reached only when it answered itself: a
+/// router's unreachable, or a firewall's port-unreachable, ends the path without reaching it.
+fn hops(address: IpAddr, replies: &[Reply], probes_per_hop: u8) -> (Vec<Hop>, bool) {
     let destination = replies
         .iter()
         .filter(|r| r.answer != Answer::TimeExceeded)
@@ -688,7 +700,7 @@ fn hops(replies: &[Reply], probes_per_hop: u8) -> (Vec<Hop>, bool) {
                 .collect();
             let answered = rtts_ms.iter().filter(|r| r.is_some()).count();
             let unreachable = answers.iter().find_map(|r| match r.answer {
-                Answer::Unreachable(c) => Some(unreachable_words(c)),
+                Answer::Unreachable(c) => Some(unreachable_words(address.is_ipv6(), c)),
                 _ => None,
             });
             Hop {
@@ -702,7 +714,12 @@ fn hops(replies: &[Reply], probes_per_hop: u8) -> (Vec<Hop>, bool) {
             }
         })
         .collect();
-    (hops, destination.is_some())
+    let reached = destination.is_some_and(|d| {
+        replies
+            .iter()
+            .any(|r| r.ttl == d && r.answer == Answer::Destination && r.from == address)
+    });
+    (hops, reached)
 }
 
 #[cfg(test)]
@@ -729,7 +746,7 @@ mod tests {
             reply(4, 0, "198.18.4.2", 42, Answer::Destination),
             reply(5, 0, "198.18.4.2", 42, Answer::Destination),
         ];
-        let (hops, reached) = hops(&replies, 2);
+        let (hops, reached) = hops("198.18.4.2".parse().unwrap(), &replies, 2);
         assert!(reached);
         assert_eq!(hops.len(), 4);
         assert!(hops[1].silent && hops[1].loss_percent == 100.0);
@@ -740,6 +757,28 @@ mod tests {
         );
         assert_eq!(hops[3].rtts_ms, vec![Some(42.0), None]);
         assert_eq!(hops[3].loss_percent, 50.0);
+    }
+
+    #[test]
+    fn a_firewall_that_rejects_is_not_the_destination() {
+        let replies = vec![
+            reply(1, 0, "198.18.1.1", 1, Answer::TimeExceeded),
+            reply(2, 0, "198.18.2.2", 2, Answer::Destination),
+        ];
+        let (path, reached) = hops("198.18.4.2".parse().unwrap(), &replies, 1);
+        assert_eq!(path.len(), 2, "the path ends where the rejection came from");
+        assert!(
+            !reached,
+            "a port-unreachable from another address is not the destination"
+        );
+        let replies = vec![reply(1, 0, "198.18.1.1", 1, Answer::Unreachable(1))];
+        let (path, reached) = hops("2001:db8::1".parse().unwrap(), &replies, 1);
+        assert!(!reached);
+        assert_eq!(
+            path[0].unreachable.as_deref(),
+            Some("administratively prohibited"),
+            "IPv6 code 1"
+        );
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum Behaviour {
     Authenticated,
     /// Answer over UDP with TC set and no records; the full answer only over TCP.
     TruncateUdp,
+    /// Never answer queries of this type; answer the others from the zone.
+    SilentFor(RecordType),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -85,6 +87,7 @@ impl Zone {
         response.add_query(q.clone());
         match self.behaviour(&qname) {
             Behaviour::Silent => return None,
+            Behaviour::SilentFor(rtype) if rtype == q.query_type => return None,
             Behaviour::ServFail => return Some(with_rcode(response, ResponseCode::ServFail)),
             Behaviour::Refused => return Some(with_rcode(response, ResponseCode::Refused)),
             Behaviour::BogusUnlessCd if !query.metadata.checking_disabled => {

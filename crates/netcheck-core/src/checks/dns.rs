@@ -98,7 +98,7 @@ impl Check for DnsCheck {
     fn run<'a>(
         &'a self,
         ctx: &'a Context,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
             if ctx.target.ip().is_some() {
@@ -106,13 +106,27 @@ impl Check for DnsCheck {
                     "the target is an IP address: there is no name to look up".into(),
                 ));
             }
-            Ok(Section::Dns(gather(ctx).await))
+            Ok(Section::Dns(gather(ctx, deadline).await))
         }
         .boxed()
     }
 }
 
-async fn gather(ctx: &Context) -> DnsReport {
+/// A follow-up query, unless the check's time is up: the answers already in hand are kept
+/// rather than lost to the runner's cancellation.
+async fn follow_up(
+    ctx: &Context,
+    deadline: Instant,
+    name: &str,
+    rtype: RecordType,
+    cd: bool,
+) -> Option<Lookup> {
+    tokio::time::timeout_at(deadline, ctx.resolver.query(name, rtype, cd))
+        .await
+        .ok()
+}
+
+async fn gather(ctx: &Context, deadline: Instant) -> DnsReport {
     let name = ctx.target.host.as_str();
     let resolver = &ctx.resolver;
     let query = |rtype| resolver.query(name, rtype, false);
@@ -139,10 +153,10 @@ async fn gather(ctx: &Context) -> DnsReport {
     if ns.outcome == Outcome::NoData
         && let Some(zone) = zone.as_deref().filter(|z| *z != name)
     {
-        follow_ups.push(resolver.query(zone, RecordType::NS, false).await);
+        follow_ups.extend(follow_up(ctx, deadline, zone, RecordType::NS, false).await);
     }
-    let caa_found_at = find_caa(ctx, name, &caa, &mut follow_ups).await;
-    let dnssec = judge_dnssec(ctx, name, &a).await;
+    let caa_found_at = find_caa(ctx, deadline, name, &caa, &mut follow_ups).await;
+    let dnssec = judge_dnssec(ctx, deadline, name, &a).await;
 
     DnsReport {
         name: name.to_owned(),
@@ -175,6 +189,7 @@ fn unreachable_lookup(name: &str, rtype: RecordType) -> Lookup {
 /// root. The climb stops below the top-level domain, which never publishes CAA for its children.
 async fn find_caa(
     ctx: &Context,
+    deadline: Instant,
     name: &str,
     at_name: &Lookup,
     follow_ups: &mut Vec<Lookup>,
@@ -188,7 +203,7 @@ async fn find_caa(
     let labels: Vec<&str> = name.split('.').collect();
     for start in 1..labels.len().saturating_sub(1) {
         let parent = labels[start..].join(".");
-        let lookup = ctx.resolver.query(&parent, RecordType::CAA, false).await;
+        let lookup = follow_up(ctx, deadline, &parent, RecordType::CAA, false).await?;
         let (outcome, found) = (lookup.outcome, lookup.outcome == Outcome::Answer);
         follow_ups.push(lookup);
         if found {
@@ -203,15 +218,15 @@ async fn find_caa(
 
 /// DNSSEC status from what the resolver says (RFC 4035 §3.2): AD means it validated; a SERVFAIL
 /// that turns into an answer with CD set means validation failed (bogus).
-async fn judge_dnssec(ctx: &Context, name: &str, a: &Lookup) -> Dnssec {
+async fn judge_dnssec(ctx: &Context, deadline: Instant, name: &str, a: &Lookup) -> Dnssec {
     let (status, detail) = match a.outcome {
         _ if a.authenticated => (
             DnssecStatus::Secure,
             "the resolver validated the answer (AD flag set)".to_owned(),
         ),
         Outcome::ServFail => {
-            let unchecked = ctx.resolver.query(name, RecordType::A, true).await;
-            if unchecked.outcome.is_decisive() {
+            let unchecked = follow_up(ctx, deadline, name, RecordType::A, true).await;
+            if unchecked.is_some_and(|l| l.outcome.is_decisive()) {
                 (
                     DnssecStatus::Bogus,
                     "the resolver answers only with checking disabled (CD): DNSSEC validation fails".to_owned(),
@@ -223,7 +238,7 @@ async fn judge_dnssec(ctx: &Context, name: &str, a: &Lookup) -> Dnssec {
                 )
             }
         }
-        Outcome::Answer | Outcome::NoData if a.signed => (
+        Outcome::Answer | Outcome::NoData | Outcome::NxDomain if a.signed => (
             DnssecStatus::Unvalidated,
             "the zone is signed (RRSIG present) but the resolver does not validate".to_owned(),
         ),
@@ -249,15 +264,25 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
         let worst = [a, aaaa]
             .into_iter()
             .flatten()
-            .max_by_key(|l| failure_rank(l.outcome));
+            .max_by_key(|l| l.outcome.failure_rank());
         if let Some(l) = worst {
             let by = l.resolver.or_else(|| l.attempts.last().map(|a| a.server));
             let by = by.map(|s| format!(" (asked {s})")).unwrap_or_default();
             let (code, message) = match l.outcome {
-                Outcome::NxDomain => (
-                    "dns_nxdomain",
-                    format!("{name} does not exist: NXDOMAIN{by}"),
-                ),
+                Outcome::NxDomain => match l.cname_chain.last() {
+                    // A dangling alias: the name exists, what it points to does not.
+                    Some(link) => (
+                        "dns_nxdomain",
+                        format!(
+                            "{name} is an alias of {}, which does not exist: NXDOMAIN{by}",
+                            link.value_text()
+                        ),
+                    ),
+                    None => (
+                        "dns_nxdomain",
+                        format!("{name} does not exist: NXDOMAIN{by}"),
+                    ),
+                },
                 Outcome::ServFail => (
                     "dns_servfail",
                     format!("the resolver failed to look up {name}: SERVFAIL{by}"),
@@ -344,25 +369,18 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
         )),
         DnssecStatus::Unknown => {}
     }
-    if report.records("CAA").next().is_none() && !report.addresses.is_empty() {
+    let caa_decisive = report
+        .lookups
+        .iter()
+        .filter(|l| l.record_type == "CAA")
+        .all(|l| l.outcome.is_decisive());
+    if caa_decisive && report.records("CAA").next().is_none() && !report.addresses.is_empty() {
         findings.push(Finding::info(
             "caa_missing",
             "no CAA record: any certificate authority may issue for this name",
         ));
     }
     findings
-}
-
-fn failure_rank(o: Outcome) -> u8 {
-    match o {
-        Outcome::NxDomain => 6,
-        Outcome::ServFail => 5,
-        Outcome::Refused => 4,
-        Outcome::Timeout => 3,
-        Outcome::Error => 2,
-        Outcome::NoData => 1,
-        Outcome::Answer => 0,
-    }
 }
 
 /// True when the target's name got no answer at all within the bounds.

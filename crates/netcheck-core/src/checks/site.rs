@@ -298,7 +298,8 @@ pub fn assess(report: &SiteReport) -> Vec<Finding> {
             ),
         ));
     }
-    if report.status.is_some() {
+    // Headers are judged on a final answer only, not on a redirect the chain was cut at.
+    if report.status.is_some() && report.redirect_problem.is_none() {
         assess_security(report, &mut findings);
     }
     findings

@@ -148,7 +148,7 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
             report.chain = chain;
             let aia = match &seen {
                 Some(seen) if needs_issuer(seen, &report.chain) => {
-                    Some(complete_by_aia(ctx, tls, seen, &report.chain, &name).await)
+                    Some(complete_by_aia(ctx, tls, seen, &report.chain, &name, deadline).await)
                 }
                 _ => None,
             };
@@ -185,12 +185,15 @@ async fn complete_by_aia(
     seen: &SeenChain,
     chain: &[CertificateInfo],
     name: &rustls_pki_types::ServerName<'static>,
+    deadline: Instant,
 ) -> bool {
     let Some(top) = chain.last() else {
         return false;
     };
+    // The fetch may not outlive the check: the handshake already made must be reported.
+    let bound = AIA_BOUND.min(deadline.saturating_duration_since(Instant::now()));
     for url in &top.ca_issuers {
-        let Some(body) = fetch_small(ctx, tls, url, AIA_BOUND).await else {
+        let Some(body) = fetch_small(ctx, tls, url, bound).await else {
             continue;
         };
         let issuer = match pem_or_der(&body) {
@@ -261,7 +264,19 @@ pub fn assess(report: &TlsReport) -> Vec<Finding> {
         None => {}
     }
     // WebPKI names one problem; an expired certificate behind another problem is still worth saying.
-    if report.verdict != Some(Verdict::Expired)
+    // An expired certificate the valid path does not use (an old cross-signature) is only noted.
+    if report.verdict == Some(Verdict::Valid)
+        && let Some(expired) = report.chain.iter().find(|c| c.days_left < 0)
+    {
+        findings.push(Finding::info(
+            "certificate_expired_unused",
+            format!(
+                "the server still sends '{}', expired on {}, which the valid path does not need",
+                expired.common_name(),
+                expired.not_after
+            ),
+        ));
+    } else if report.verdict != Some(Verdict::Expired)
         && let Some(expired) = report.chain.iter().find(|c| c.days_left < 0)
     {
         findings.push(Finding::failure(

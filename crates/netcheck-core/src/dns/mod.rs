@@ -122,12 +122,15 @@ impl Resolver {
         }
         if !lookup.outcome.is_decisive() {
             lookup.resolver = None;
-            lookup.outcome = lookup
+            // Report the most telling failure, with its own words.
+            if let Some(worst) = lookup
                 .attempts
                 .iter()
-                .map(|a| a.outcome)
-                .max_by_key(|o| o.blame_rank())
-                .unwrap_or(lookup.outcome);
+                .max_by_key(|a| a.outcome.blame_rank())
+            {
+                lookup.outcome = worst.outcome;
+                lookup.error = worst.error.clone();
+            }
             lookup.time_ms = millis(started.elapsed());
         }
         lookup
@@ -278,6 +281,20 @@ impl Outcome {
         matches!(self, Outcome::Answer | Outcome::NoData | Outcome::NxDomain)
     }
 
+    /// How much an outcome says about why a name cannot be used: NXDOMAIN (the name does not
+    /// exist) says most, an answer nothing.
+    pub fn failure_rank(self) -> u8 {
+        match self {
+            Outcome::NxDomain => 6,
+            Outcome::ServFail => 5,
+            Outcome::Refused => 4,
+            Outcome::Timeout => 3,
+            Outcome::Error => 2,
+            Outcome::NoData => 1,
+            Outcome::Answer => 0,
+        }
+    }
+
     /// When every server failed, the most telling failure is reported.
     fn blame_rank(self) -> u8 {
         match self {
@@ -359,9 +376,11 @@ impl Lookup {
     fn absorb(&mut self, msg: &Message, server: SocketAddr, rtype: RecordType) {
         self.resolver = Some(server);
         self.authenticated = msg.metadata.authentic_data;
+        // Negative answers carry their signatures in the authority section (RFC 4035 §3.1.3).
         self.signed = msg
             .answers
             .iter()
+            .chain(&msg.authorities)
             .any(|r| r.record_type() == RecordType::RRSIG);
         self.records = msg
             .answers
@@ -444,7 +463,7 @@ impl AddressLookup {
         let a = self.a.as_ref()?;
         let aaaa = self.aaaa.as_ref();
         let outcome = match aaaa {
-            Some(l) if l.outcome.blame_rank() > a.outcome.blame_rank() => l,
+            Some(l) if l.outcome.failure_rank() > a.outcome.failure_rank() => l,
             _ => a,
         };
         Some(match outcome.outcome {

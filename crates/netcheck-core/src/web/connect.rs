@@ -69,6 +69,7 @@ pub async fn connect(
     let mut attempts: Vec<ConnectAttempt> = Vec::new();
     let mut pending = FuturesUnordered::new();
     let mut next = order.iter().copied();
+    let mut begun: Vec<(SocketAddr, Instant)> = Vec::new();
     let start_attempt = |address: SocketAddr| async move {
         let started = Instant::now();
         let bound = attempt_timeout.min(deadline.saturating_duration_since(started));
@@ -76,6 +77,7 @@ pub async fn connect(
         (address, started, result)
     };
     if let Some(first) = next.next() {
+        begun.push((first, Instant::now()));
         pending.push(start_attempt(first));
     }
     while !pending.is_empty() {
@@ -89,6 +91,18 @@ pub async fn connect(
                         // Nagle on, HTTP/2's frames wait for delayed ACKs and the timings lie.
                         let _ = stream.set_nodelay(true);
                         attempts.push(ConnectAttempt { address, outcome: ConnectOutcome::Connected, time_ms, error: None });
+                        // Attempts still under way are given up; keep them, or a hanging
+                        // IPv6 attempt would vanish behind a working IPv4 one.
+                        for (other, since) in &begun {
+                            if !attempts.iter().any(|a| a.address == *other) {
+                                attempts.push(ConnectAttempt {
+                                    address: *other,
+                                    outcome: ConnectOutcome::Abandoned,
+                                    time_ms: millis(since.elapsed()),
+                                    error: Some("still pending when another address connected".into()),
+                                });
+                            }
+                        }
                         for other in next.by_ref() {
                             attempts.push(ConnectAttempt { address: other, outcome: ConnectOutcome::Abandoned, time_ms: 0.0, error: None });
                         }
@@ -104,12 +118,14 @@ pub async fn connect(
                 }
                 // A failure starts the next attempt at once (RFC 8305 §5).
                 if let Some(address) = next.next() {
-                    pending.push(start_attempt(address));
+                    begun.push((address, Instant::now()));
+        pending.push(start_attempt(address));
                 }
             }
             _ = delay => {
                 if let Some(address) = next.next() {
-                    pending.push(start_attempt(address));
+                    begun.push((address, Instant::now()));
+        pending.push(start_attempt(address));
                 }
             }
         }

@@ -243,3 +243,44 @@ async fn an_ip_target_skips_dns() {
     .await;
     assert_eq!(check(&report, "dns").status, Status::Skipped);
 }
+
+#[tokio::test]
+async fn a_dangling_alias_is_named_as_such() {
+    let zone = loopback_zone(&[]).add(
+        "old.netcheck.test",
+        60,
+        RData::CNAME(CNAME(n("gone.netcheck.test."))),
+    );
+    let server = DnsServer::start(zone).await;
+    let mut cfg = config(server.addr);
+    cfg.only = vec!["dns".into()];
+    let report = run("old.netcheck.test", cfg).await;
+    let dns = check(&report, "dns");
+    assert!(has_finding(dns, "dns_nxdomain"), "{:#?}", dns.findings);
+    let error = dns.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("alias of gone.netcheck.test"),
+        "the message should name the missing target: {error}"
+    );
+}
+
+#[tokio::test]
+async fn no_caa_claim_is_made_when_the_caa_lookup_failed() {
+    let zone = loopback_zone(&["flaky", "plain"]).behave(
+        "flaky.netcheck.test",
+        Behaviour::SilentFor(hickory_proto::rr::RecordType::CAA),
+    );
+    let server = DnsServer::start(zone).await;
+    let mut cfg = config(server.addr);
+    cfg.only = vec!["dns".into()];
+    let report = run("plain.netcheck.test", cfg.clone()).await;
+    assert!(has_finding(check(&report, "dns"), "caa_missing"));
+    let report = run("flaky.netcheck.test", cfg).await;
+    let dns = check(&report, "dns");
+    assert!(
+        !has_finding(dns, "caa_missing"),
+        "a CAA lookup that timed out proves nothing about CAA: {:#?}",
+        dns.findings
+    );
+    assert!(has_finding(dns, "dns_lookup_failed"), "{:#?}", dns.findings);
+}
