@@ -30,6 +30,10 @@ pub struct Config {
     pub ping_interval: Duration,
     pub trace_mode: netcheck_probe::trace::TraceMode,
     pub max_hops: u8,
+    /// Where WHOIS lookups start (`host` or `host:port`): IANA by default.
+    pub whois_server: String,
+    /// RDAP bootstrap (RFC 9224), a file or a URL: IANA's by default.
+    pub rdap_bootstrap: String,
 }
 
 impl Default for Config {
@@ -48,6 +52,8 @@ impl Default for Config {
             ping_interval: Duration::from_millis(200),
             trace_mode: netcheck_probe::trace::TraceMode::Udp,
             max_hops: 30,
+            whois_server: crate::whois::IANA.to_owned(),
+            rdap_bootstrap: crate::rdap::IANA_DNS_BOOTSTRAP.to_owned(),
         }
     }
 }

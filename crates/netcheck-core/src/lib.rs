@@ -6,11 +6,13 @@ pub mod check;
 pub mod checks;
 pub mod config;
 pub mod dns;
+pub mod rdap;
 pub mod report;
 pub mod runner;
 pub mod target;
 pub mod tls;
 pub mod web;
+pub mod whois;
 
 pub use check::{Check, CheckMeta, Context};
 pub use config::Config;

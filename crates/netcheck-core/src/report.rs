@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks::dns::DnsReport;
 use crate::checks::ping::PingReport;
+use crate::checks::registration::RegistrationReport;
 use crate::checks::site::SiteReport;
 use crate::checks::tls::TlsReport;
 use crate::checks::traceroute::TracerouteReport;
@@ -91,6 +92,7 @@ pub enum Section {
     Tls(TlsReport),
     Ping(PingReport),
     Traceroute(TracerouteReport),
+    Registration(RegistrationReport),
 }
 
 impl Section {
@@ -102,6 +104,7 @@ impl Section {
             Section::Tls(t) => crate::checks::tls::assess(t),
             Section::Ping(p) => crate::checks::ping::assess(p),
             Section::Traceroute(t) => crate::checks::traceroute::assess(t),
+            Section::Registration(r) => crate::checks::registration::assess(r),
         };
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         findings

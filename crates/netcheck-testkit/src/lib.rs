@@ -6,3 +6,4 @@
 pub mod dns;
 pub mod pki;
 pub mod web;
+pub mod whois;

@@ -235,6 +235,18 @@ fn route(req: Request<Incoming>, files: &HashMap<String, Vec<u8>>) -> Response<B
                 full(format!("<title>{status}</title>")),
             )
         }
+        ["rdap", "domain", name] => match files.get(&format!("rdap/domain/{name}")) {
+            Some(bytes) => respond(
+                StatusCode::OK,
+                &[("content-type", "application/rdap+json")],
+                full(bytes.clone()),
+            ),
+            None => respond(
+                StatusCode::NOT_FOUND,
+                &[("content-type", "application/rdap+json")],
+                full("{\"errorCode\":404}"),
+            ),
+        },
         ["file", name] => match files.get(*name) {
             Some(bytes) => respond(
                 StatusCode::OK,

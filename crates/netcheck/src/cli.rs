@@ -28,7 +28,7 @@ pub enum Command {
     ///
     /// Exit status: 0 when the site was reached and is healthy, 1 when the report shows a
     /// failure, 2 for bad input or usage.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the checks netcheck runs.
     Checks(ChecksArgs),
 }
@@ -89,6 +89,22 @@ pub struct CheckArgs {
     /// others fall back to udp) or tcp (SYNs to the target's port, any user).
     #[arg(long, value_enum, default_value_t = TraceModeArg::Udp)]
     pub trace_mode: TraceModeArg,
+    /// The WHOIS server the registration check starts at, HOST[:PORT].
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        default_value = "whois.iana.org",
+        env = "NETCHECK_WHOIS_SERVER"
+    )]
+    pub whois_server: String,
+    /// RDAP bootstrap (RFC 9224 dns.json), a FILE or a URL; IANA's is fetched and cached a day.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        default_value = "https://data.iana.org/rdap/dns.json",
+        env = "NETCHECK_RDAP_BOOTSTRAP"
+    )]
+    pub rdap_bootstrap: String,
     /// Highest TTL the traceroute probes.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub max_hops: u8,
@@ -125,6 +141,8 @@ impl CheckArgs {
                 TraceModeArg::Tcp => netcheck_core::checks::traceroute::TraceMode::Tcp,
             },
             max_hops: self.max_hops,
+            whois_server: self.whois_server.clone(),
+            rdap_bootstrap: self.rdap_bootstrap.clone(),
             ..Config::default()
         };
         for id in &self.only {

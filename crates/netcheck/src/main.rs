@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Checks(args) => {
             if args.markdown {
                 print!("{}", netcheck_core::checks::markdown_table());

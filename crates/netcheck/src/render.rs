@@ -5,6 +5,7 @@ use std::fmt::Write;
 use console::style;
 use netcheck_core::checks::dns::DnsReport;
 use netcheck_core::checks::ping::PingReport;
+use netcheck_core::checks::registration::RegistrationReport;
 use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
 use netcheck_core::checks::traceroute::TracerouteReport;
@@ -65,6 +66,7 @@ fn section(out: &mut String, c: &CheckReport) {
         Some(Section::Tls(t)) => tls(out, t),
         Some(Section::Ping(p)) => ping(out, p),
         Some(Section::Traceroute(t)) => traceroute(out, t),
+        Some(Section::Registration(r)) => registration(out, r),
         None => {}
     }
     for f in c
@@ -264,6 +266,38 @@ fn traceroute(out: &mut String, r: &TracerouteReport) {
                 })
                 .collect();
             let _ = writeln!(out, "  {:>3}  {who:<20} {}", h.ttl, rtts.join("  "));
+        }
+    }
+}
+
+fn registration(out: &mut String, r: &RegistrationReport) {
+    let chain: Vec<String> = r
+        .whois
+        .iter()
+        .map(|h| format!("{} ({:.0} ms, {} bytes)", h.server, h.time_ms, h.bytes))
+        .collect();
+    let _ = writeln!(out, "  {} via {}", r.query, chain.join(" → "));
+    let g = &r.registration;
+    let rows = [
+        ("registrar", g.registrar.clone()),
+        ("created", g.created.clone()),
+        ("updated", g.updated.clone()),
+        ("expires", g.expires.clone()),
+        ("registrant", g.registrant_organization.clone()),
+        ("country", g.registrant_country.clone()),
+        ("dnssec", g.dnssec.clone()),
+        (
+            "status",
+            (!g.status.is_empty()).then(|| g.status.join(", ")),
+        ),
+        (
+            "name servers",
+            (!g.name_servers.is_empty()).then(|| g.name_servers.join(", ")),
+        ),
+    ];
+    for (label, value) in rows {
+        if let Some(v) = value {
+            let _ = writeln!(out, "  {label:<12} {v}");
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod dns;
 pub mod ping;
+pub mod registration;
 pub mod site;
 pub mod tls;
 pub mod traceroute;
@@ -18,6 +19,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(tls::TlsCheck),
         Box::new(ping::PingCheck),
         Box::new(traceroute::TracerouteCheck),
+        Box::new(registration::RegistrationCheck),
     ]
 }
 

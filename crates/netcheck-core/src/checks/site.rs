@@ -16,7 +16,7 @@ use crate::tls::TlsClient;
 use crate::tls::verdict::Verdict;
 use crate::web::html::{PageFacts, is_html, page_facts};
 use crate::web::security::SecurityHeaders;
-use crate::web::{Exchange, FetchError, Timings, fetch};
+use crate::web::{Exchange, FetchError, Timings, fetch, redirect_target};
 
 pub static META: CheckMeta = CheckMeta {
     id: "site",
@@ -184,24 +184,6 @@ fn redact(name: &http::HeaderName, value: &str) -> String {
         }
         None => value.to_owned(),
     }
-}
-
-/// The next URL when `exchange` is a redirect (RFC 9110 §15.4): `Ok(url)`, or `Err(location)`
-/// when the Location cannot be resolved. `None` when it is not a redirect.
-fn redirect_target(base: &Url, exchange: &Exchange) -> Option<Result<Url, String>> {
-    let status = exchange.status?;
-    if !matches!(status, 301 | 302 | 303 | 307 | 308) || exchange.error.is_some() {
-        return None;
-    }
-    let location = exchange.location.as_deref()?;
-    Some(
-        base.join(location)
-            .map_err(|_| location.to_owned())
-            .and_then(|u| match u.scheme() {
-                "http" | "https" => Ok(u),
-                _ => Err(location.to_owned()),
-            }),
-    )
 }
 
 /// Judges the facts of a site report.

@@ -322,6 +322,27 @@ pub fn tls_failure(e: &std::io::Error) -> FetchError {
     }
 }
 
+/// The next URL when `exchange` is a redirect (RFC 9110 §15.4): `Ok(url)`, or `Err(location)`
+/// when the Location cannot be resolved. `None` when it is not a redirect.
+pub fn redirect_target(base: &Url, exchange: &Exchange) -> Option<Result<Url, String>> {
+    let status = exchange.status?;
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) || exchange.error.is_some() {
+        return None;
+    }
+    let location = exchange.location.as_deref()?;
+    Some(
+        base.join(location)
+            .map_err(|_| location.to_owned())
+            .and_then(|u| match u.scheme() {
+                "http" | "https" => Ok(u),
+                _ => Err(location.to_owned()),
+            }),
+    )
+}
+
+/// What a browser asks for; the site check's Accept header.
+pub const ACCEPT_HTML: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+
 /// Connects, shakes hands when the URL is https, sends one GET and reads the response (body
 /// capped at `max_body_bytes`). Never returns an error: what failed is in `Exchange::error`.
 pub async fn fetch(
@@ -329,6 +350,17 @@ pub async fn fetch(
     tls: &TlsClient,
     url: &Url,
     deadline: Instant,
+) -> (Exchange, Option<Response>) {
+    fetch_accepting(ctx, tls, url, deadline, ACCEPT_HTML).await
+}
+
+/// `fetch` with a chosen Accept header (RDAP asks for application/rdap+json).
+pub async fn fetch_accepting(
+    ctx: &Context,
+    tls: &TlsClient,
+    url: &Url,
+    deadline: Instant,
+    accept: &str,
 ) -> (Exchange, Option<Response>) {
     let started = Instant::now();
     let mut exchange = Exchange {
@@ -342,7 +374,7 @@ pub async fn fetch(
         timings: Timings::default(),
         error: None,
     };
-    let response = fetch_into(ctx, tls, url, deadline, &mut exchange).await;
+    let response = fetch_into(ctx, tls, url, deadline, accept, &mut exchange).await;
     exchange.timings.total_ms = millis(started.elapsed());
     match response {
         Ok(r) => (exchange, Some(r)),
@@ -358,6 +390,7 @@ async fn fetch_into(
     tls: &TlsClient,
     url: &Url,
     deadline: Instant,
+    accept: &str,
     exchange: &mut Exchange,
 ) -> Result<Response, FetchError> {
     let host = url
@@ -395,9 +428,9 @@ async fn fetch_into(
         let (facts, _) = negotiated(stream.get_ref().1, seen.as_ref(), &bare_host);
         let h2 = facts.alpn.as_deref() == Some("h2");
         exchange.tls = Some(facts);
-        request(ctx, stream, url, h2, deadline, exchange).await
+        request(ctx, stream, url, h2, deadline, accept, exchange).await
     } else {
-        request(ctx, tcp, url, false, deadline, exchange).await
+        request(ctx, tcp, url, false, deadline, accept, exchange).await
     }
 }
 
@@ -420,6 +453,7 @@ async fn request<S: Transport>(
     url: &Url,
     h2: bool,
     deadline: Instant,
+    accept: &str,
     exchange: &mut Exchange,
 ) -> Result<Response, FetchError> {
     let http_err = |e: hyper::Error| FetchError::Http {
@@ -436,10 +470,7 @@ async fn request<S: Transport>(
     };
     let builder = http::Request::builder()
         .header(http::header::USER_AGENT, &ctx.config.user_agent)
-        .header(
-            http::header::ACCEPT,
-            "text/html,application/xhtml+xml,*/*;q=0.8",
-        );
+        .header(http::header::ACCEPT, accept);
     let sent = Instant::now();
     let response = if h2 {
         let (mut sender, conn) = within(
@@ -548,6 +579,34 @@ async fn read_capped(
                     }
                 }
             }
+        }
+    }
+}
+
+/// GET that follows redirects (at most `max_redirects`), as API clients need; every exchange
+/// is returned, the last response with it.
+pub async fn get_following(
+    ctx: &Context,
+    tls: &TlsClient,
+    start: &Url,
+    deadline: Instant,
+    accept: &str,
+    max_redirects: usize,
+) -> (Vec<Exchange>, Option<Response>) {
+    let mut url = start.clone();
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    loop {
+        let (exchange, response) = fetch_accepting(ctx, tls, &url, deadline, accept).await;
+        let next = redirect_target(&url, &exchange);
+        exchanges.push(exchange);
+        match next {
+            Some(Ok(n))
+                if exchanges.len() <= max_redirects
+                    && !exchanges.iter().any(|e| e.url == n.as_str()) =>
+            {
+                url = n
+            }
+            _ => return (exchanges, response),
         }
     }
 }

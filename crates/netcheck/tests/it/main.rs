@@ -130,7 +130,10 @@ async fn json_output_is_one_document_and_a_healthy_site_exits_0() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["dns", "site", "tls", "ping", "traceroute"]);
+    assert_eq!(
+        ids,
+        ["dns", "site", "tls", "ping", "traceroute", "registration"]
+    );
     assert_eq!(report["checks"][1]["data"]["kind"], "site");
     assert_eq!(
         report["checks"][1]["data"]["page"]["title"],

@@ -1,0 +1,349 @@
+//! The `registration` check: who registered the name (or holds the address block). RDAP where
+//! the TLD offers it (IANA's bootstrap says), and WHOIS following referrals from IANA to the
+//! registry and the registrar, both asked at once; RDAP's fields come first, WHOIS fills the
+//! gaps, and both raw answers are kept. The registrable domain is found with the public
+//! suffix list: `www.bbc.co.uk` asks about `bbc.co.uk`.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::rdap::{self, RdapAnswer};
+use crate::report::{Finding, Section};
+use crate::tls::TlsClient;
+use crate::whois::parse::{Registration, fields};
+use crate::whois::{WhoisHop, WhoisOptions, lookup};
+
+pub static META: CheckMeta = CheckMeta {
+    id: "registration",
+    title: "Registration",
+    summary: "WHOIS from IANA to registry to registrar: registrar, created/updated/expires, name servers, status",
+    needs_privileges: false,
+    default_timeout: Duration::from_secs(15),
+};
+
+/// Expiry this close earns a warning.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+
+pub struct RegistrationCheck;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationReport {
+    /// What was asked: the registrable domain, or the address.
+    pub query: String,
+    /// The fields: RDAP's first, gaps filled from WHOIS (registry, then registrar).
+    pub registration: Registration,
+    /// The RDAP query and its raw JSON, when the TLD has an RDAP server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rdap: Option<RdapAnswer>,
+    /// Why RDAP was not asked, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rdap_skipped: Option<String>,
+    /// Every server asked, in order, with its raw answer.
+    pub whois: Vec<WhoisHop>,
+}
+
+/// RFC 2606 and RFC 6761 names are never registered.
+const SPECIAL_USE: [&str; 7] = [
+    "test",
+    "example",
+    "invalid",
+    "localhost",
+    "local",
+    "onion",
+    "home.arpa",
+];
+
+/// What to ask WHOIS about, or why there is nothing to ask.
+pub fn subject(ctx: &Context) -> Result<String, String> {
+    if let Some(ip) = ctx.target.ip() {
+        return if is_public(ip) {
+            Ok(ip.to_string())
+        } else {
+            Err(format!(
+                "{ip} is a private or reserved address: it has no registration"
+            ))
+        };
+    }
+    let host = ctx.target.host.as_str();
+    if SPECIAL_USE
+        .iter()
+        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    {
+        return Err(format!(
+            "{host} is a special-use name (RFC 6761): it has no registration"
+        ));
+    }
+    psl::domain_str(host)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{host} has no registrable domain under the public suffix list"))
+}
+
+/// Addresses that a RIR could have allocated: not private, loopback, link-local, documentation,
+/// benchmarking (RFC 2544: 198.18.0.0/15), shared, multicast or reserved.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            !(a.is_private()
+                || a.is_loopback()
+                || a.is_link_local()
+                || a.is_documentation()
+                || a.is_multicast()
+                || a.is_broadcast()
+                || a.is_unspecified()
+                || o[0] == 0
+                || o[0] >= 240
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (18..20).contains(&o[1])))
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            !(a.is_loopback()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || a.to_ipv4_mapped()
+                    .is_some_and(|v4| !is_public(IpAddr::V4(v4))))
+        }
+    }
+}
+
+impl Check for RegistrationCheck {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Section, CheckError>> {
+        async move {
+            let query = subject(ctx).map_err(CheckError::Skipped)?;
+            let options = WhoisOptions {
+                root: ctx.config.whois_server.clone(),
+                ..WhoisOptions::default()
+            };
+            let (hops, rdap_outcome) = tokio::join!(
+                lookup(ctx, &query, &options, deadline),
+                ask_rdap(ctx, &query, deadline)
+            );
+            let mut registration = Registration::default();
+            let (rdap, rdap_skipped) = match rdap_outcome {
+                Ok(answer) => {
+                    if let Some(raw) = &answer.raw {
+                        registration = rdap::fields(raw);
+                    }
+                    (Some(answer), None)
+                }
+                Err(why) => (None, Some(why)),
+            };
+            registration.fill_from(merge(&hops));
+            Ok(Section::Registration(RegistrationReport {
+                query,
+                registration,
+                rdap,
+                rdap_skipped,
+                whois: hops,
+            }))
+        }
+        .boxed()
+    }
+}
+
+/// Asks RDAP about a domain, when the bootstrap names a server for its TLD.
+async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapAnswer, String> {
+    if query.parse::<IpAddr>().is_ok() {
+        return Err(
+            "RDAP for addresses (the RIRs' bootstraps) is not asked yet; WHOIS answers".into(),
+        );
+    }
+    let tls = TlsClient::new(&ctx.config.extra_roots)?;
+    let bootstrap = rdap::load_bootstrap(ctx, &tls, &ctx.config.rdap_bootstrap, deadline).await?;
+    let base = bootstrap
+        .base_for(query)
+        .ok_or_else(|| format!("the RDAP bootstrap names no server for {query}"))?;
+    Ok(rdap::lookup_domain(ctx, &tls, &base, query, deadline).await)
+}
+
+/// The registry's answer first (the hop after the root), later hops filling its gaps. The
+/// root's own answer describes the TLD or the RIR, not the name, so it counts only when it is
+/// the only answer.
+pub fn merge(hops: &[WhoisHop]) -> Registration {
+    let answered: Vec<&WhoisHop> = hops.iter().filter(|h| !h.text.is_empty()).collect();
+    let below_root: Vec<&&WhoisHop> = answered.iter().skip(1).collect();
+    let mut merged = Registration::default();
+    if below_root.is_empty() {
+        if let Some(root) = answered.first() {
+            merged = fields(&root.text);
+        }
+        return merged;
+    }
+    for hop in below_root {
+        merged.fill_from(fields(&hop.text));
+    }
+    merged
+}
+
+pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for hop in &report.whois {
+        if let Some(e) = &hop.error {
+            findings.push(Finding::warning(
+                "whois_server_problem",
+                format!("{}: {e}", hop.server),
+            ));
+        }
+    }
+    let r = &report.registration;
+    if let Some(e) = report.rdap.as_ref().and_then(|a| a.error.as_ref()) {
+        findings.push(Finding::warning("rdap_problem", e.clone()));
+    }
+    let rdap_answered = report.rdap.as_ref().is_some_and(|a| a.raw.is_some());
+    if !rdap_answered && report.whois.iter().all(|h| h.text.is_empty()) {
+        findings.push(Finding::warning(
+            "whois_no_answer",
+            format!("no WHOIS server answered for {}", report.query),
+        ));
+        return findings;
+    }
+    if let Some(expires) = &r.expires
+        && let Ok(t) =
+            time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+    {
+        let days = (t - time::OffsetDateTime::now_utc()).whole_days();
+        if days < 0 {
+            findings.push(Finding::failure(
+                "registration_expired",
+                format!("{} expired on {expires}", report.query),
+            ));
+        } else if days < EXPIRY_WARNING_DAYS {
+            findings.push(Finding::warning(
+                "registration_expires_soon",
+                format!("{} expires in {days} day(s), on {expires}", report.query),
+            ));
+        }
+    }
+    // EPP status codes (RFC 5731 §2.3) that take a name out of the DNS.
+    for s in &r.status {
+        // WHOIS writes "clientHold", RDAP "client hold" (RFC 8056).
+        let lower: String = s.to_ascii_lowercase().split_whitespace().collect();
+        if lower.contains("hold")
+            || lower.contains("redemptionperiod")
+            || lower.contains("pendingdelete")
+        {
+            findings.push(Finding::failure(
+                "registration_on_hold",
+                format!(
+                    "{} has status {s}: the registry does not publish it",
+                    report.query
+                ),
+            ));
+        }
+    }
+    if let Some(registrar) = &r.registrar {
+        findings.push(Finding::info(
+            "registrar",
+            format!("registered through {registrar}"),
+        ));
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_addresses_have_no_registration() {
+        for ip in [
+            "10.1.2.3",
+            "127.0.0.1",
+            "198.18.4.2",
+            "192.0.2.1",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "2001:db8::1",
+            "fd00::1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    fn hop(server: &str, text: &str) -> WhoisHop {
+        WhoisHop {
+            server: server.into(),
+            query: "example.com".into(),
+            time_ms: 1.0,
+            bytes: text.len(),
+            truncated: false,
+            text: text.into(),
+            referral: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_registry_speaks_first_and_the_registrar_fills_gaps() {
+        let hops = [
+            hop(
+                "whois.iana.org",
+                "refer: whois.verisign-grs.com\ncreated: 1985-01-01\n",
+            ),
+            hop(
+                "whois.verisign-grs.com",
+                "Registrar: Example Registrar\nCreation Date: 1995-08-14T04:00:00Z\n",
+            ),
+            hop(
+                "whois.registrar.example",
+                "Registrar: Other Name\nRegistrant Organization: Example Org\n",
+            ),
+        ];
+        let r = merge(&hops);
+        assert_eq!(r.registrar.as_deref(), Some("Example Registrar"));
+        assert_eq!(
+            r.created.as_deref(),
+            Some("1995-08-14T04:00:00Z"),
+            "not the TLD's date from IANA"
+        );
+        assert_eq!(r.registrant_organization.as_deref(), Some("Example Org"));
+    }
+
+    #[test]
+    fn expiry_and_hold_are_judged() {
+        let report = |expires: &str, status: &[&str]| RegistrationReport {
+            query: "example.com".into(),
+            registration: Registration {
+                expires: Some(expires.into()),
+                status: status.iter().map(|s| (*s).to_owned()).collect(),
+                ..Registration::default()
+            },
+            whois: vec![hop("whois.example", "x")],
+            rdap: None,
+            rdap_skipped: None,
+        };
+        let codes =
+            |r: &RegistrationReport| assess(r).into_iter().map(|f| f.code).collect::<Vec<_>>();
+        assert!(
+            codes(&report("2000-01-01T00:00:00Z", &[]))
+                .contains(&"registration_expired".to_owned())
+        );
+        assert!(
+            codes(&report("2999-01-01T00:00:00Z", &["clientHold"]))
+                .contains(&"registration_on_hold".to_owned())
+        );
+        assert!(codes(&report("2999-01-01T00:00:00Z", &["ok"])).is_empty());
+    }
+}

@@ -1,0 +1,279 @@
+//! WHOIS over port 43 (RFC 3912): one query per server, following referrals from the root
+//! (IANA) to the registry and on to the registrar, every hop kept with its raw text.
+//!
+//! RFC 3912 is a line of text in, text until close out; this client adds what the registries
+//! need in practice: per-server query syntax, charsets, and bounds on time and size, because a
+//! WHOIS server is a peer that may never close or may send far too much.
+
+pub mod parse;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::check::Context;
+use crate::report::millis;
+
+/// IANA's server: it knows every TLD's registry WHOIS (RFC 3912 §2: port 43).
+pub const IANA: &str = "whois.iana.org";
+pub const PORT: u16 = 43;
+
+#[derive(Debug, Clone)]
+pub struct WhoisOptions {
+    /// Where the chain starts: `host` or `host:port`.
+    pub root: String,
+    /// One server's bound: connect, send, read until close.
+    pub per_server: Duration,
+    /// Bytes kept from one answer; the rest is not read.
+    pub max_bytes: usize,
+    /// Servers asked at most (root, registry, registrar, and one spare).
+    pub max_hops: usize,
+}
+
+impl Default for WhoisOptions {
+    fn default() -> Self {
+        WhoisOptions {
+            root: IANA.to_owned(),
+            per_server: Duration::from_secs(5),
+            max_bytes: 1024 * 1024,
+            max_hops: 4,
+        }
+    }
+}
+
+/// One server asked, and what it said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhoisHop {
+    pub server: String,
+    pub query: String,
+    pub time_ms: f64,
+    pub bytes: usize,
+    /// The answer was longer than the cap, or the server did not close in time; `text` is what
+    /// arrived.
+    pub truncated: bool,
+    pub text: String,
+    /// The next server this answer pointed to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The query line a server expects for `name` (RFC 3912 leaves the syntax to the server).
+pub fn query_for(server: &str, name: &str) -> String {
+    match server
+        .split(':')
+        .next()
+        .unwrap_or(server)
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        // Verisign's thin registries: "=" asks for the domain only, not name servers by that name.
+        "whois.verisign-grs.com" | "whois.crsnic.net" => format!("={name}"),
+        // DENIC answers full records only to "-T dn,ace" (ACE: the punycode form).
+        "whois.denic.de" => format!("-T dn,ace {name}"),
+        // JPRS answers in English with "/e".
+        "whois.jprs.jp" => format!("{name}/e"),
+        _ => name.to_owned(),
+    }
+}
+
+/// Follows the referral chain for `name` (a domain, or an IP address for the RIRs).
+pub async fn lookup(
+    ctx: &Context,
+    name: &str,
+    options: &WhoisOptions,
+    deadline: Instant,
+) -> Vec<WhoisHop> {
+    let mut hops: Vec<WhoisHop> = Vec::new();
+    let mut server = options.root.clone();
+    while hops.len() < options.max_hops && Instant::now() < deadline {
+        let hop = ask(ctx, &server, name, options, deadline).await;
+        let next = hop.referral.clone();
+        hops.push(hop);
+        match next {
+            Some(n) if !hops.iter().any(|h| same_server(&h.server, &n)) => server = n,
+            _ => break,
+        }
+    }
+    hops
+}
+
+fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches(":43")
+        .eq_ignore_ascii_case(b.trim_end_matches(":43"))
+}
+
+async fn ask(
+    ctx: &Context,
+    server: &str,
+    name: &str,
+    options: &WhoisOptions,
+    deadline: Instant,
+) -> WhoisHop {
+    let started = Instant::now();
+    let query = query_for(server, name);
+    let mut hop = WhoisHop {
+        server: server.to_owned(),
+        query: query.clone(),
+        time_ms: 0.0,
+        bytes: 0,
+        truncated: false,
+        text: String::new(),
+        referral: None,
+        error: None,
+    };
+    let bound = deadline.min(started + options.per_server);
+    match exchange(ctx, server, &query, options.max_bytes, bound).await {
+        Ok((bytes, truncated, note)) => {
+            hop.bytes = bytes.len();
+            hop.truncated = truncated;
+            hop.text = decode(server, &bytes);
+            hop.referral = parse::referral(&hop.text).filter(|r| !same_server(r, server));
+            hop.error = note;
+        }
+        Err(e) => hop.error = Some(e),
+    }
+    hop.time_ms = millis(started.elapsed());
+    hop
+}
+
+/// Splits `host[:port]`, bracketed IPv6 allowed.
+fn host_port(server: &str) -> (String, u16) {
+    if let Ok(sa) = server.parse::<std::net::SocketAddr>() {
+        return (sa.ip().to_string(), sa.port());
+    }
+    match server.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h.to_owned(), p.parse().unwrap_or(PORT)),
+        _ => (server.trim_matches(['[', ']']).to_owned(), PORT),
+    }
+}
+
+/// RFC 3912 §2: send the query and CRLF, read until the server closes.
+async fn exchange(
+    ctx: &Context,
+    server: &str,
+    query: &str,
+    max_bytes: usize,
+    deadline: Instant,
+) -> Result<(Vec<u8>, bool, Option<String>), String> {
+    let (host, port) = host_port(server);
+    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => {
+            let lookup = ctx.resolver.lookup_addresses(&host).await;
+            if let Some(why) = lookup.failure() {
+                return Err(format!("cannot find {host}: {why}"));
+            }
+            lookup.addresses
+        }
+    };
+    let (stream, attempts) =
+        crate::web::connect::connect(&addresses, port, ctx.config.connect_timeout, deadline).await;
+    let Some((mut stream, _)) = stream else {
+        let why = attempts
+            .iter()
+            .map(|a| format!("{} {:?}", a.address, a.outcome))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(format!("cannot connect to {server}: {why}"));
+    };
+    let line = format!("{query}\r\n");
+    tokio::time::timeout_at(deadline, stream.write_all(line.as_bytes()))
+        .await
+        .map_err(|_| format!("{server} did not take the query in time"))?
+        .map_err(|e| format!("sending to {server} failed: {e}"))?;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Err(_) => {
+                let note = format!(
+                    "{server} did not close the connection in time; {} bytes kept",
+                    buf.len()
+                );
+                return Ok((buf, true, Some(note)));
+            }
+            Ok(Ok(0)) => return Ok((buf, false, None)),
+            Ok(Ok(n)) => {
+                let room = max_bytes.saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..n.min(room)]);
+                if n > room {
+                    let note = format!(
+                        "the answer from {server} is longer than {max_bytes} bytes; the rest was not read"
+                    );
+                    return Ok((buf, true, Some(note)));
+                }
+            }
+            Ok(Err(e)) if buf.is_empty() => {
+                return Err(format!("reading from {server} failed: {e}"));
+            }
+            Ok(Err(e)) => {
+                return Ok((
+                    buf,
+                    true,
+                    Some(format!("the answer from {server} broke off: {e}")),
+                ));
+            }
+        }
+    }
+}
+
+/// WHOIS has no charset negotiation: UTF-8 when the bytes are UTF-8, the registry's known
+/// legacy charset otherwise, and windows-1252 (which never fails) as the last resort.
+pub fn decode(server: &str, bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_owned();
+    }
+    let host = server
+        .split(':')
+        .next()
+        .unwrap_or(server)
+        .to_ascii_lowercase();
+    let encoding = match host.as_str() {
+        "whois.jprs.jp" => encoding_rs::ISO_2022_JP,
+        "whois.kr" | "whois.nic.or.kr" => encoding_rs::EUC_KR,
+        "whois.cnnic.cn" | "whois.cnnic.net.cn" => encoding_rs::GB18030,
+        "whois.tcinet.ru" | "whois.ripn.net" => encoding_rs::KOI8_R,
+        _ => encoding_rs::WINDOWS_1252,
+    };
+    encoding.decode(bytes).0.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_get_the_query_syntax_they_expect() {
+        assert_eq!(
+            query_for("whois.verisign-grs.com", "example.com"),
+            "=example.com"
+        );
+        assert_eq!(
+            query_for("whois.denic.de", "xn--bcher-kva.de"),
+            "-T dn,ace xn--bcher-kva.de"
+        );
+        assert_eq!(query_for("whois.jprs.jp:43", "example.jp"), "example.jp/e");
+        assert_eq!(query_for("whois.nic.uk", "bbc.co.uk"), "bbc.co.uk");
+    }
+
+    #[test]
+    fn servers_split_into_host_and_port() {
+        assert_eq!(host_port("whois.iana.org"), ("whois.iana.org".into(), 43));
+        assert_eq!(host_port("127.0.0.1:4343"), ("127.0.0.1".into(), 4343));
+        assert_eq!(host_port("[::1]:4343"), ("::1".into(), 4343));
+        assert_eq!(host_port("2001:db8::1"), ("2001:db8::1".into(), 43));
+    }
+
+    #[test]
+    fn legacy_charsets_are_decoded_by_registry() {
+        // "한국" in EUC-KR.
+        assert_eq!(decode("whois.kr", b"\xc7\xd1\xb1\xb9"), "한국");
+        assert_eq!(decode("whois.example", "café".as_bytes()), "café");
+        assert_eq!(decode("whois.example", b"caf\xe9"), "café");
+    }
+}

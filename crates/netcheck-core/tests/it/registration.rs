@@ -1,0 +1,250 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use netcheck_core::Status;
+use netcheck_core::checks::registration::RegistrationReport;
+use netcheck_core::report::Section;
+use netcheck_testkit::whois::{WhoisBehaviour, WhoisServer};
+
+use crate::{check, run};
+
+/// A bootstrap file naming `server` (if any) for .com, so no test asks IANA for the real one.
+fn bootstrap(server: Option<std::net::SocketAddr>) -> String {
+    let services = match server {
+        Some(a) => format!(r#"[[["com"],["http://{a}/rdap/"]]]"#),
+        None => "[]".to_owned(),
+    };
+    let path = std::env::temp_dir().join(format!(
+        "netcheck-rdap-bootstrap-{}-{}.json",
+        std::process::id(),
+        server.map(|a| a.port()).unwrap_or(0)
+    ));
+    std::fs::write(
+        &path,
+        format!(r#"{{"version":"1.0","services":{services}}}"#),
+    )
+    .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn config(root: &str) -> netcheck_core::Config {
+    netcheck_core::Config {
+        whois_server: root.to_owned(),
+        rdap_bootstrap: bootstrap(None),
+        only: vec!["registration".into()],
+        ..netcheck_core::Config::default()
+    }
+}
+
+fn data(report: &netcheck_core::Report) -> &RegistrationReport {
+    match &check(report, "registration").data {
+        Some(Section::Registration(r)) => r,
+        other => panic!("no registration data: {other:?}"),
+    }
+}
+
+fn answering(pairs: &[(&str, String)]) -> WhoisBehaviour {
+    WhoisBehaviour::Answer(
+        pairs
+            .iter()
+            .map(|(q, a)| ((*q).to_owned(), a.clone()))
+            .collect::<HashMap<_, _>>(),
+    )
+}
+
+#[tokio::test]
+async fn referrals_are_followed_from_root_to_registry_to_registrar() {
+    let registrar = WhoisServer::start(answering(&[(
+        "example.com",
+        "Domain Name: EXAMPLE.COM\r\nRegistrar: Registrar Name From Registrar\r\nRegistrant Organization: Example Org\r\nRegistrant Country: NL\r\n".into(),
+    )]))
+    .await;
+    let registry = WhoisServer::start(answering(&[(
+        "example.com",
+        format!(
+            "   Domain Name: EXAMPLE.COM\r\n   Registrar WHOIS Server: {}\r\n   Registrar: Example Registrar, Inc.\r\n   Creation Date: 1995-08-14T04:00:00Z\r\n   Registry Expiry Date: 2999-08-13T04:00:00Z\r\n   Name Server: NS1.EXAMPLE.NET\r\n   Domain Status: clientTransferProhibited https://icann.org/epp#clientTransferProhibited\r\n",
+            registrar.addr
+        ),
+    )]))
+    .await;
+    let root = WhoisServer::start(answering(&[("example.com", format!("% IANA WHOIS server\r\nrefer:        {}\r\n\r\ndomain:       COM\r\ncreated:      1985-01-01\r\n", registry.addr))])).await;
+
+    let report = run("www.example.com", config(&root.addr.to_string())).await;
+    let r = data(&report);
+    assert_eq!(
+        r.query, "example.com",
+        "the registrable domain is asked, not www"
+    );
+    let servers: Vec<&str> = r.whois.iter().map(|h| h.server.as_str()).collect();
+    assert_eq!(
+        servers,
+        [
+            root.addr.to_string(),
+            registry.addr.to_string(),
+            registrar.addr.to_string()
+        ]
+    );
+    assert!(
+        r.whois
+            .iter()
+            .all(|h| h.error.is_none() && !h.text.is_empty() && h.time_ms > 0.0),
+        "{:#?}",
+        r.whois
+    );
+    let g = &r.registration;
+    assert_eq!(g.registrar.as_deref(), Some("Example Registrar, Inc."));
+    assert_eq!(g.created.as_deref(), Some("1995-08-14T04:00:00Z"));
+    assert_eq!(g.expires.as_deref(), Some("2999-08-13T04:00:00Z"));
+    assert_eq!(g.name_servers, ["ns1.example.net"]);
+    assert_eq!(g.status, ["clientTransferProhibited"]);
+    assert_eq!(
+        (
+            g.registrant_organization.as_deref(),
+            g.registrant_country.as_deref()
+        ),
+        (Some("Example Org"), Some("NL"))
+    );
+    assert_eq!(check(&report, "registration").status, Status::Ok);
+}
+
+#[tokio::test]
+async fn an_address_is_asked_about_its_block() {
+    let rir = WhoisServer::start(answering(&[(
+        "8.8.8.8",
+        "NetRange: 8.0.0.0 - 8.127.255.255\r\nOrgName: Example Networks\r\nCountry: US\r\n".into(),
+    )]))
+    .await;
+    let root = WhoisServer::start(answering(&[(
+        "8.8.8.8",
+        format!("refer: {}\r\n", rir.addr),
+    )]))
+    .await;
+    let report = run("8.8.8.8", config(&root.addr.to_string())).await;
+    let r = data(&report);
+    assert_eq!(r.query, "8.8.8.8");
+    assert_eq!(r.whois.len(), 2);
+    assert!(r.whois[1].text.contains("NetRange"));
+    // Reserved addresses and special-use names are not asked about at all.
+    let report = run("198.18.0.1", config(&root.addr.to_string())).await;
+    assert_eq!(check(&report, "registration").status, Status::Skipped);
+    let report = run("www.netcheck.test", config(&root.addr.to_string())).await;
+    assert_eq!(check(&report, "registration").status, Status::Skipped);
+}
+
+#[tokio::test]
+async fn a_server_that_never_closes_is_cut_at_the_deadline_with_what_it_sent() {
+    let root = WhoisServer::start(WhoisBehaviour::NeverClose).await;
+    let mut cfg = config(&root.addr.to_string());
+    cfg.check_timeouts
+        .insert("registration".into(), Duration::from_millis(1500));
+    let report = run("example.com", cfg).await;
+    let r = data(&report);
+    assert!(r.whois[0].truncated);
+    assert!(r.whois[0].text.contains("still thinking"));
+    assert!(
+        r.whois[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("did not close")),
+        "{:?}",
+        r.whois[0].error
+    );
+}
+
+#[tokio::test]
+async fn ten_megabytes_are_cut_at_the_cap() {
+    let root = WhoisServer::start(WhoisBehaviour::Flood(10 * 1024 * 1024)).await;
+    let report = run("example.com", config(&root.addr.to_string())).await;
+    let hop = &data(&report).whois[0];
+    assert!(hop.truncated);
+    assert_eq!(hop.bytes, 1024 * 1024);
+    assert!(
+        hop.error
+            .as_deref()
+            .is_some_and(|e| e.contains("longer than"))
+    );
+}
+
+#[tokio::test]
+async fn a_refusing_server_is_reported_not_fatal() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let report = run("example.com", config(&closed.to_string())).await;
+    let reg = check(&report, "registration");
+    assert_eq!(reg.status, Status::Warning, "{reg:#?}");
+    let hop = &data(&report).whois[0];
+    assert!(
+        hop.error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot connect")),
+        "{:?}",
+        hop.error
+    );
+}
+
+#[tokio::test]
+async fn rdap_comes_first_and_whois_fills_the_gaps() {
+    let rdap_json = r#"{"objectClassName":"domain","ldhName":"EXAMPLE.COM",
+      "events":[{"eventAction":"registration","eventDate":"1995-08-14T04:00:00Z"},
+                {"eventAction":"expiration","eventDate":"2999-08-13T04:00:00Z"}],
+      "status":["client transfer prohibited"],
+      "nameservers":[{"ldhName":"NS1.RDAP.EXAMPLE"}],
+      "entities":[{"roles":["registrar"],"vcardArray":["vcard",[["fn",{},"text","Registrar Per RDAP"]]]}]}"#;
+    let files = HashMap::from([(
+        "rdap/domain/example.com".to_owned(),
+        rdap_json.as_bytes().to_vec(),
+    )]);
+    let rdap_server = netcheck_testkit::web::WebServer::start(None, files).await;
+    let root = WhoisServer::start(answering(&[(
+        "example.com",
+        "Registrar: Registrar Per WHOIS\r\nRegistrant Organization: Org From WHOIS\r\nCreation Date: 1990-01-01T00:00:00Z\r\n".into(),
+    )]))
+    .await;
+    let mut cfg = config(&root.addr.to_string());
+    cfg.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
+    let report = run("example.com", cfg).await;
+    let r = data(&report);
+    let rdap = r.rdap.as_ref().expect("RDAP was asked");
+    assert_eq!(rdap.status, Some(200), "{rdap:?}");
+    assert!(rdap.url.ends_with("/rdap/domain/example.com"));
+    assert_eq!(
+        rdap.raw.as_ref().and_then(|v| v["ldhName"].as_str()),
+        Some("EXAMPLE.COM"),
+        "the raw JSON is kept"
+    );
+    let g = &r.registration;
+    assert_eq!(
+        g.registrar.as_deref(),
+        Some("Registrar Per RDAP"),
+        "RDAP first"
+    );
+    assert_eq!(g.created.as_deref(), Some("1995-08-14T04:00:00Z"));
+    assert_eq!(
+        g.registrant_organization.as_deref(),
+        Some("Org From WHOIS"),
+        "WHOIS fills the gap"
+    );
+    assert_eq!(g.name_servers, ["ns1.rdap.example"]);
+    assert!(
+        !r.whois.is_empty() && r.whois[0].text.contains("Registrar Per WHOIS"),
+        "the WHOIS text is kept too"
+    );
+
+    // A name the RDAP server does not know: a warning, and WHOIS still answers.
+    let report = run("unknown.com", {
+        let mut c = config(&root.addr.to_string());
+        c.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
+        c
+    })
+    .await;
+    let r = data(&report);
+    assert_eq!(r.rdap.as_ref().and_then(|a| a.status), Some(404));
+    assert!(
+        check(&report, "registration")
+            .findings
+            .iter()
+            .any(|f| f.code == "rdap_problem")
+    );
+}
