@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::dns::{AddressLookup, Resolver};
+use crate::geo::GeoDb;
 use crate::report::Section;
 use crate::target::Target;
 
@@ -58,6 +59,7 @@ pub struct Context {
     pub config: Arc<Config>,
     pub resolver: Resolver,
     addresses: OnceCell<AddressLookup>,
+    geo: OnceCell<Arc<GeoDb>>,
 }
 
 impl Context {
@@ -67,6 +69,7 @@ impl Context {
             config,
             resolver,
             addresses: OnceCell::new(),
+            geo: OnceCell::new(),
         }
     }
 
@@ -81,6 +84,31 @@ impl Context {
             Some(why) => Err(CheckError::Skipped(format!("no address to {what}: {why}"))),
             None => Ok(lookup.addresses.clone()),
         }
+    }
+
+    /// The geolocation and ASN databases, opened once per run on a blocking thread (they are
+    /// large files), shared by every check that places addresses.
+    pub async fn geo(&self) -> Arc<GeoDb> {
+        self.geo
+            .get_or_init(|| async {
+                let (mut city, mut asn) = (
+                    self.config.geoip_city.clone(),
+                    self.config.geoip_asn.clone(),
+                );
+                if city.is_empty() && asn.is_empty() {
+                    (city, asn) = crate::geo::default_files();
+                }
+                let opened = tokio::task::spawn_blocking(move || GeoDb::open(&city, &asn)).await;
+                Arc::new(opened.unwrap_or_else(|e| {
+                    let mut empty = GeoDb::open(&[], &[]);
+                    empty
+                        .problems
+                        .push(format!("opening the databases failed: {e}"));
+                    empty
+                }))
+            })
+            .await
+            .clone()
     }
 
     /// The target's A and AAAA answers (or its IP literal). The first caller does the lookup;

@@ -34,6 +34,10 @@ pub struct Config {
     pub whois_server: String,
     /// RDAP bootstrap (RFC 9224), a file or a URL: IANA's by default.
     pub rdap_bootstrap: String,
+    /// City databases (.mmdb); empty means those scripts/geodata installed, if any.
+    pub geoip_city: Vec<std::path::PathBuf>,
+    /// ASN tables (.csv ranges or a GeoLite2-ASN .mmdb); empty means the installed ones.
+    pub geoip_asn: Vec<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -54,6 +58,8 @@ impl Default for Config {
             max_hops: 30,
             whois_server: crate::whois::IANA.to_owned(),
             rdap_bootstrap: crate::rdap::IANA_DNS_BOOTSTRAP.to_owned(),
+            geoip_city: Vec::new(),
+            geoip_asn: Vec::new(),
         }
     }
 }

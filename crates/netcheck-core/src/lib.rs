@@ -6,6 +6,7 @@ pub mod check;
 pub mod checks;
 pub mod config;
 pub mod dns;
+pub mod geo;
 pub mod rdap;
 pub mod report;
 pub mod runner;

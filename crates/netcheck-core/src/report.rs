@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::dns::DnsReport;
+use crate::checks::location::LocationReport;
 use crate::checks::ping::PingReport;
 use crate::checks::registration::RegistrationReport;
 use crate::checks::site::SiteReport;
@@ -93,6 +94,7 @@ pub enum Section {
     Ping(PingReport),
     Traceroute(TracerouteReport),
     Registration(RegistrationReport),
+    Location(LocationReport),
 }
 
 impl Section {
@@ -105,6 +107,7 @@ impl Section {
             Section::Ping(p) => crate::checks::ping::assess(p),
             Section::Traceroute(t) => crate::checks::traceroute::assess(t),
             Section::Registration(r) => crate::checks::registration::assess(r),
+            Section::Location(l) => crate::checks::location::assess(l),
         };
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         findings

@@ -146,6 +146,9 @@ fn section_timed_out(section: &Section) -> bool {
         Section::Dns(d) => crate::checks::dns::timed_out(d),
         Section::Site(s) => crate::checks::site::timed_out(s),
         Section::Tls(t) => crate::checks::tls::timed_out(t),
-        Section::Ping(_) | Section::Traceroute(_) | Section::Registration(_) => false,
+        Section::Ping(_)
+        | Section::Traceroute(_)
+        | Section::Registration(_)
+        | Section::Location(_) => false,
     }
 }

@@ -105,6 +105,13 @@ pub struct CheckArgs {
         env = "NETCHECK_RDAP_BOOTSTRAP"
     )]
     pub rdap_bootstrap: String,
+    /// City database, MaxMind format (DB-IP lite or GeoLite2 City), repeatable. Default: the
+    /// databases scripts/geodata installed.
+    #[arg(long = "geoip-city", value_name = "FILE")]
+    pub geoip_city: Vec<std::path::PathBuf>,
+    /// ASN table: ip-location-db CSV ranges or a GeoLite2-ASN .mmdb, repeatable.
+    #[arg(long = "geoip-asn", value_name = "FILE")]
+    pub geoip_asn: Vec<std::path::PathBuf>,
     /// Highest TTL the traceroute probes.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub max_hops: u8,
@@ -143,6 +150,8 @@ impl CheckArgs {
             max_hops: self.max_hops,
             whois_server: self.whois_server.clone(),
             rdap_bootstrap: self.rdap_bootstrap.clone(),
+            geoip_city: self.geoip_city.clone(),
+            geoip_asn: self.geoip_asn.clone(),
             ..Config::default()
         };
         for id in &self.only {

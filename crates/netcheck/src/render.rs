@@ -9,6 +9,7 @@ use netcheck_core::checks::registration::RegistrationReport;
 use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
 use netcheck_core::checks::traceroute::TracerouteReport;
+use netcheck_core::geo::Location;
 use netcheck_core::report::{CheckReport, Severity};
 use netcheck_core::web::Timings;
 use netcheck_core::{Report, Section, Status};
@@ -67,6 +68,12 @@ fn section(out: &mut String, c: &CheckReport) {
         Some(Section::Ping(p)) => ping(out, p),
         Some(Section::Traceroute(t)) => traceroute(out, t),
         Some(Section::Registration(r)) => registration(out, r),
+        Some(Section::Location(l)) => {
+            for loc in &l.locations {
+                let _ = writeln!(out, "  {}", place(loc));
+            }
+            attribution(out, &l.attribution);
+        }
         None => {}
     }
     for f in c
@@ -236,6 +243,46 @@ fn ping(out: &mut String, p: &PingReport) {
     }
 }
 
+fn attribution(out: &mut String, lines: &[String]) {
+    for a in lines {
+        let _ = writeln!(out, "  {}", style(a).dim());
+    }
+}
+
+/// "Mountain View, California, US · 37.41, -122.08 · AS15169 Google LLC"
+fn place(l: &Location) -> String {
+    if let Some(label) = &l.reserved {
+        return format!("{}  {label}", l.address);
+    }
+    let mut parts = vec![short_place(l)];
+    if let (Some(lat), Some(lon)) = (l.latitude, l.longitude) {
+        parts.push(format!("{lat:.2}, {lon:.2}"));
+    }
+    format!("{}  {}", l.address, parts.join(" · "))
+}
+
+fn short_place(l: &Location) -> String {
+    if let Some(label) = &l.reserved {
+        return label.clone();
+    }
+    let mut where_: Vec<&str> = [
+        l.city.as_deref(),
+        l.region.as_deref(),
+        l.country_code.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if where_.is_empty() {
+        where_.push("unknown location");
+    }
+    let owner = l
+        .asn
+        .map(|n| format!(" · AS{n} {}", l.as_organization.as_deref().unwrap_or("")))
+        .unwrap_or_default();
+    format!("{}{owner}", where_.join(", "))
+}
+
 fn traceroute(out: &mut String, r: &TracerouteReport) {
     for t in &r.targets {
         let _ = writeln!(
@@ -265,9 +312,16 @@ fn traceroute(out: &mut String, r: &TracerouteReport) {
                         .unwrap_or_else(|| "*".into())
                 })
                 .collect();
-            let _ = writeln!(out, "  {:>3}  {who:<20} {}", h.ttl, rtts.join("  "));
+            let place = h
+                .addresses
+                .first()
+                .and_then(|a| r.locations.iter().find(|l| l.address == *a))
+                .map(|l| format!("  {}", short_place(l)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:>3}  {who:<20} {}{place}", h.ttl, rtts.join("  "));
         }
     }
+    attribution(out, &r.attribution);
 }
 
 fn registration(out: &mut String, r: &RegistrationReport) {

@@ -3,6 +3,7 @@
 //! the metadata each check carries.
 
 pub mod dns;
+pub mod location;
 pub mod ping;
 pub mod registration;
 pub mod site;
@@ -20,6 +21,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(ping::PingCheck),
         Box::new(traceroute::TracerouteCheck),
         Box::new(registration::RegistrationCheck),
+        Box::new(location::LocationCheck),
     ]
 }
 

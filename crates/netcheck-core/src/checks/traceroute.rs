@@ -26,6 +26,11 @@ pub struct TracerouteCheck;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TracerouteReport {
     pub targets: Vec<TraceResult>,
+    /// Where each router that answered is, and whose network it is in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<crate::geo::Location>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attribution: Vec<String>,
 }
 
 impl Check for TracerouteCheck {
@@ -47,12 +52,51 @@ impl Check for TracerouteCheck {
                 ..TraceOptions::default()
             };
             let runs = addresses.iter().map(|a| trace(*a, &options));
+            let targets = futures::future::join_all(runs).await;
+            let (locations, attribution) = place_hops(ctx, &targets).await;
             Ok(Section::Traceroute(TracerouteReport {
-                targets: futures::future::join_all(runs).await,
+                targets,
+                locations,
+                attribution,
             }))
         }
         .boxed()
     }
+}
+
+/// Every distinct router address of the traces, placed; nothing when no database is installed.
+async fn place_hops(
+    ctx: &Context,
+    targets: &[TraceResult],
+) -> (Vec<crate::geo::Location>, Vec<String>) {
+    let mut seen = Vec::new();
+    for hop in targets.iter().flat_map(|t| &t.hops) {
+        for a in &hop.addresses {
+            if !seen.contains(a) {
+                seen.push(*a);
+            }
+        }
+    }
+    // Reserved ranges are named without any database: open one only for public routers.
+    let geo = if seen
+        .iter()
+        .all(|a| crate::geo::reserved_label(*a).is_some())
+    {
+        std::sync::Arc::new(crate::geo::GeoDb::open(&[], &[]))
+    } else {
+        ctx.geo().await
+    };
+    if geo.is_empty()
+        && seen
+            .iter()
+            .any(|a| crate::geo::reserved_label(*a).is_none())
+    {
+        return (Vec::new(), Vec::new());
+    }
+    (
+        seen.into_iter().map(|a| geo.locate(a)).collect(),
+        geo.attribution.clone(),
+    )
 }
 
 pub fn assess(report: &TracerouteReport) -> Vec<Finding> {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod dns;
+mod location;
 mod registration;
 mod site;
 mod tls;

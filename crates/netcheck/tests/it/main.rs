@@ -132,7 +132,15 @@ async fn json_output_is_one_document_and_a_healthy_site_exits_0() {
         .collect();
     assert_eq!(
         ids,
-        ["dns", "site", "tls", "ping", "traceroute", "registration"]
+        [
+            "dns",
+            "site",
+            "tls",
+            "ping",
+            "traceroute",
+            "registration",
+            "location"
+        ]
     );
     assert_eq!(report["checks"][1]["data"]["kind"], "site");
     assert_eq!(

@@ -1,0 +1,98 @@
+//! The `location` check: where each address of the target is (city, region, country,
+//! coordinates) and whose network it is in (AS number and organisation). The traceroute check
+//! places its hops with the same databases.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::geo::Location;
+use crate::report::{Finding, Section};
+
+pub static META: CheckMeta = CheckMeta {
+    id: "location",
+    title: "Location",
+    summary: "City, region, country, coordinates and network owner (ASN) of every address",
+    needs_privileges: false,
+    default_timeout: Duration::from_secs(10),
+};
+
+pub struct LocationCheck;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationReport {
+    pub locations: Vec<Location>,
+    /// What the data's licences ask to be shown with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attribution: Vec<String>,
+    /// Databases that could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl Check for LocationCheck {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        _deadline: Instant,
+    ) -> BoxFuture<'a, Result<Section, CheckError>> {
+        async move {
+            let addresses = ctx.addresses_to_probe("locate").await?;
+            // Reserved ranges are named without any database: don't open one for nothing.
+            if addresses.iter().all(|a| crate::geo::reserved_label(*a).is_some()) {
+                let empty = crate::geo::GeoDb::open(&[], &[]);
+                let locations = addresses.iter().map(|a| empty.locate(*a)).collect();
+                return Ok(Section::Location(LocationReport { locations, attribution: Vec::new(), problems: Vec::new() }));
+            }
+            let geo = ctx.geo().await;
+            if geo.is_empty() {
+                let mut why = "no geolocation database is installed: run scripts/geodata, or give --geoip-city and --geoip-asn".to_owned();
+                if !geo.problems.is_empty() {
+                    why = format!("{why} ({})", geo.problems.join("; "));
+                }
+                return Err(CheckError::Skipped(why));
+            }
+            Ok(Section::Location(LocationReport {
+                locations: addresses.iter().map(|a| geo.locate(*a)).collect(),
+                attribution: geo.attribution.clone(),
+                problems: geo.problems.clone(),
+            }))
+        }
+        .boxed()
+    }
+}
+
+pub fn assess(report: &LocationReport) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for p in &report.problems {
+        findings.push(Finding::warning("geo_database_problem", p.clone()));
+    }
+    for l in &report.locations {
+        let message = match (&l.reserved, &l.country_code) {
+            (Some(label), _) => format!("{} is {label}: it has no public location", l.address),
+            (None, Some(cc)) => {
+                let place = [l.city.as_deref(), l.region.as_deref(), Some(cc.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let owner = l
+                    .asn
+                    .map(|n| format!(", AS{n} {}", l.as_organization.clone().unwrap_or_default()))
+                    .unwrap_or_default();
+                format!("{}: {place}{owner}", l.address)
+            }
+            (None, None) => format!("{}: not in the geolocation database", l.address),
+        };
+        findings.push(Finding::info("location", message));
+    }
+    findings
+}
