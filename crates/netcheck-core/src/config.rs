@@ -34,6 +34,8 @@ pub struct Config {
     pub whois_server: String,
     /// RDAP bootstrap (RFC 9224), a file or a URL: IANA's by default.
     pub rdap_bootstrap: String,
+    /// RDAP bootstraps for address blocks (IPv4 and IPv6), files or URLs: IANA's by default.
+    pub rdap_ip_bootstraps: Vec<String>,
     /// City databases (.mmdb); empty means those scripts/geodata installed, if any.
     pub geoip_city: Vec<std::path::PathBuf>,
     /// ASN tables (.csv ranges or a GeoLite2-ASN .mmdb); empty means the installed ones.
@@ -58,6 +60,10 @@ impl Default for Config {
             max_hops: 30,
             whois_server: crate::whois::IANA.to_owned(),
             rdap_bootstrap: crate::rdap::IANA_DNS_BOOTSTRAP.to_owned(),
+            rdap_ip_bootstraps: crate::rdap::IANA_IP_BOOTSTRAPS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             geoip_city: Vec::new(),
             geoip_asn: Vec::new(),
         }

@@ -235,7 +235,8 @@ fn route(req: Request<Incoming>, files: &HashMap<String, Vec<u8>>) -> Response<B
                 full(format!("<title>{status}</title>")),
             )
         }
-        ["rdap", "domain", name] => match files.get(&format!("rdap/domain/{name}")) {
+        ["rdap", kind @ ("domain" | "ip"), name] => match files.get(&format!("rdap/{kind}/{name}"))
+        {
             Some(bytes) => respond(
                 StatusCode::OK,
                 &[("content-type", "application/rdap+json")],

@@ -105,6 +105,10 @@ pub struct CheckArgs {
         env = "NETCHECK_RDAP_BOOTSTRAP"
     )]
     pub rdap_bootstrap: String,
+    /// RDAP bootstraps for address blocks (RFC 9224 ipv4.json/ipv6.json), FILE or URL,
+    /// repeatable. Default: IANA's two, fetched and cached a day.
+    #[arg(long = "rdap-ip-bootstrap", value_name = "FILE|URL")]
+    pub rdap_ip_bootstraps: Vec<String>,
     /// City database, MaxMind format (DB-IP lite or GeoLite2 City), repeatable. Default: the
     /// databases scripts/geodata installed.
     #[arg(long = "geoip-city", value_name = "FILE")]
@@ -150,6 +154,11 @@ impl CheckArgs {
             max_hops: self.max_hops,
             whois_server: self.whois_server.clone(),
             rdap_bootstrap: self.rdap_bootstrap.clone(),
+            rdap_ip_bootstraps: if self.rdap_ip_bootstraps.is_empty() {
+                Config::default().rdap_ip_bootstraps
+            } else {
+                self.rdap_ip_bootstraps.clone()
+            },
             geoip_city: self.geoip_city.clone(),
             geoip_asn: self.geoip_asn.clone(),
             ..Config::default()

@@ -161,17 +161,24 @@ impl Check for RegistrationCheck {
 
 /// Asks RDAP about a domain, when the bootstrap names a server for its TLD.
 async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapAnswer, String> {
-    if query.parse::<IpAddr>().is_ok() {
-        return Err(
-            "RDAP for addresses (the RIRs' bootstraps) is not asked yet; WHOIS answers".into(),
-        );
-    }
     let tls = TlsClient::new(&ctx.config.extra_roots)?;
-    let bootstrap = rdap::load_bootstrap(ctx, &tls, &ctx.config.rdap_bootstrap, deadline).await?;
-    let base = bootstrap
-        .base_for(query)
-        .ok_or_else(|| format!("the RDAP bootstrap names no server for {query}"))?;
-    Ok(rdap::lookup_domain(ctx, &tls, &base, query, deadline).await)
+    let base = if let Ok(ip) = query.parse::<IpAddr>() {
+        let mut bootstrap: Option<rdap::Bootstrap> = None;
+        for source in &ctx.config.rdap_ip_bootstraps {
+            let b = rdap::load_bootstrap(ctx, &tls, source, deadline).await?;
+            match &mut bootstrap {
+                Some(all) => all.extend(b),
+                None => bootstrap = Some(b),
+            }
+        }
+        bootstrap.and_then(|b| b.base_for_ip(ip))
+    } else {
+        rdap::load_bootstrap(ctx, &tls, &ctx.config.rdap_bootstrap, deadline)
+            .await?
+            .base_for(query)
+    };
+    let base = base.ok_or_else(|| format!("the RDAP bootstrap names no server for {query}"))?;
+    Ok(rdap::lookup(ctx, &tls, &base, query, deadline).await)
 }
 
 /// The registry's answer first (the hop after the root), later hops filling its gaps. The

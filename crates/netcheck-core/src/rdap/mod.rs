@@ -18,6 +18,11 @@ use crate::whois::parse::{Registration, normalise_date};
 
 /// IANA's bootstrap for domain names (RFC 9224 §4).
 pub const IANA_DNS_BOOTSTRAP: &str = "https://data.iana.org/rdap/dns.json";
+/// IANA's bootstraps for address blocks (RFC 9224 §5).
+pub const IANA_IP_BOOTSTRAPS: [&str; 2] = [
+    "https://data.iana.org/rdap/ipv4.json",
+    "https://data.iana.org/rdap/ipv6.json",
+];
 /// How long a cached bootstrap is used before it is fetched again.
 const CACHE_FRESH: Duration = Duration::from_secs(24 * 3600);
 const ACCEPT_RDAP: &str = "application/rdap+json, application/json;q=0.9";
@@ -54,6 +59,26 @@ impl Bootstrap {
         })
     }
 
+    /// Adds the services of another bootstrap file (IPv4 and IPv6 come in two).
+    pub fn extend(&mut self, other: Bootstrap) {
+        self.services.extend(other.services);
+    }
+
+    /// The base URL for an address: the longest matching prefix (RFC 9224 §5), https preferred.
+    pub fn base_for_ip(&self, ip: std::net::IpAddr) -> Option<String> {
+        let mut best: Option<(u8, &Vec<String>)> = None;
+        for (entries, urls) in &self.services {
+            for entry in entries {
+                if let Some(len) = prefix_contains(entry, ip)
+                    && best.is_none_or(|(b, _)| len > b)
+                {
+                    best = Some((len, urls));
+                }
+            }
+        }
+        best.and_then(|(_, urls)| prefer_https(urls))
+    }
+
     /// The base URL for `domain`: the longest matching label suffix, https preferred.
     pub fn base_for(&self, domain: &str) -> Option<String> {
         let domain = domain.to_ascii_lowercase();
@@ -63,14 +88,47 @@ impl Bootstrap {
             self.services
                 .iter()
                 .find(|(entries, _)| entries.contains(&suffix))
-                .and_then(|(_, urls)| {
-                    urls.iter()
-                        .find(|u| u.starts_with("https://"))
-                        .or_else(|| urls.first())
-                        .cloned()
-                })
+                .and_then(|(_, urls)| prefer_https(urls))
         })
     }
+}
+
+fn prefer_https(urls: &[String]) -> Option<String> {
+    urls.iter()
+        .find(|u| u.starts_with("https://"))
+        .or_else(|| urls.first())
+        .cloned()
+}
+
+/// The prefix length of `cidr` when it contains `ip`.
+fn prefix_contains(cidr: &str, ip: std::net::IpAddr) -> Option<u8> {
+    use std::net::IpAddr;
+    let (net, len) = cidr.split_once('/')?;
+    let len: u8 = len.parse().ok()?;
+    match (net.parse::<IpAddr>().ok()?, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) if len <= 32 => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len))
+            };
+            (u32::from(n) & mask == u32::from(a) & mask).then_some(len)
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) if len <= 128 => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len))
+            };
+            (u128::from(n) & mask == u128::from(a) & mask).then_some(len)
+        }
+        _ => None,
+    }
+}
+
+fn cache_path_for(source: &str) -> Option<PathBuf> {
+    let name = source.rsplit('/').next().filter(|n| n.ends_with(".json"))?;
+    Some(cache_path()?.with_file_name(format!("rdap-{name}")))
 }
 
 fn cache_path() -> Option<PathBuf> {
@@ -92,7 +150,12 @@ pub async fn load_bootstrap(
             .map_err(|e| format!("cannot read the RDAP bootstrap {source}: {e}"))?;
         return Bootstrap::parse(&bytes);
     }
-    let cache = (source == IANA_DNS_BOOTSTRAP).then(cache_path).flatten();
+    let is_iana = source == IANA_DNS_BOOTSTRAP || IANA_IP_BOOTSTRAPS.contains(&source);
+    let cache = if is_iana {
+        cache_path_for(source)
+    } else {
+        None
+    };
     if let Some(path) = &cache
         && let Ok(meta) = std::fs::metadata(path)
         && meta
@@ -144,8 +207,8 @@ pub struct RdapAnswer {
     pub error: Option<String>,
 }
 
-/// RFC 9082 §3.1.3: `{base}domain/{name}`.
-pub async fn lookup_domain(
+/// RFC 9082 §3.1.3 and §3.1.1: `{base}domain/{name}` or `{base}ip/{address}`.
+pub async fn lookup(
     ctx: &Context,
     tls: &TlsClient,
     base: &str,
@@ -158,7 +221,12 @@ pub async fn lookup_domain(
     } else {
         format!("{base}/")
     };
-    let url = format!("{base}domain/{domain}");
+    let kind = if domain.parse::<std::net::IpAddr>().is_ok() {
+        "ip"
+    } else {
+        "domain"
+    };
+    let url = format!("{base}{kind}/{domain}");
     let mut answer = RdapAnswer {
         url: url.clone(),
         status: None,
@@ -225,6 +293,8 @@ pub fn fields(v: &Value) -> Registration {
         .flatten()
         .filter_map(|s| s.as_str().map(str::to_owned))
         .collect();
+    // An IP network object (RFC 9083 §5.4) names its country directly.
+    r.registrant_country = v["country"].as_str().map(str::to_owned);
     r.dnssec = v["secureDNS"]["delegationSigned"]
         .as_bool()
         .map(|s| if s { "signedDelegation" } else { "unsigned" }.to_owned());
@@ -315,6 +385,38 @@ mod tests {
         assert_eq!(b.base_for("example.de"), None);
         assert!(Bootstrap::parse(b"[]").is_err());
         assert!(Bootstrap::parse(b"not json").is_err());
+    }
+
+    #[test]
+    fn the_longest_prefix_names_the_registry_of_an_address() {
+        let mut b = Bootstrap::parse(br#"{"services":[[["1.0.0.0/8"],["https://rdap.apnic.example/"]],[["1.1.0.0/16"],["https://rdap.more-specific.example/"]]]}"#).unwrap();
+        b.extend(
+            Bootstrap::parse(
+                br#"{"services":[[["2001:200::/23"],["https://rdap.apnic.example/"]]]}"#,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            b.base_for_ip("1.1.1.1".parse().unwrap()).as_deref(),
+            Some("https://rdap.more-specific.example/")
+        );
+        assert_eq!(
+            b.base_for_ip("1.2.3.4".parse().unwrap()).as_deref(),
+            Some("https://rdap.apnic.example/")
+        );
+        assert_eq!(
+            b.base_for_ip("2001:200::1".parse().unwrap()).as_deref(),
+            Some("https://rdap.apnic.example/")
+        );
+        assert_eq!(b.base_for_ip("8.8.8.8".parse().unwrap()), None);
+        assert_eq!(
+            prefix_contains("nonsense", "1.1.1.1".parse().unwrap()),
+            None
+        );
+        assert_eq!(
+            prefix_contains("0.0.0.0/0", "1.1.1.1".parse().unwrap()),
+            Some(0)
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn config(root: &str) -> netcheck_core::Config {
     netcheck_core::Config {
         whois_server: root.to_owned(),
         rdap_bootstrap: bootstrap(None),
+        rdap_ip_bootstraps: vec![bootstrap(None)],
         only: vec!["registration".into()],
         ..netcheck_core::Config::default()
     }
@@ -247,4 +248,41 @@ async fn rdap_comes_first_and_whois_fills_the_gaps() {
             .iter()
             .any(|f| f.code == "rdap_problem")
     );
+}
+
+#[tokio::test]
+async fn an_address_block_is_asked_of_the_rir_rdap_server_the_bootstrap_names() {
+    let network = r#"{"objectClassName":"ip network","handle":"NET-8-8-8-0-1","startAddress":"8.8.8.0",
+      "endAddress":"8.8.8.255","name":"GOGL","country":"US",
+      "entities":[{"roles":["registrant"],"vcardArray":["vcard",[["fn",{},"text","Example Networks LLC"]]]}]}"#;
+    let files = HashMap::from([("rdap/ip/8.8.8.8".to_owned(), network.as_bytes().to_vec())]);
+    let rir = netcheck_testkit::web::WebServer::start(None, files).await;
+    let ip_bootstrap =
+        std::env::temp_dir().join(format!("netcheck-rdap-ip-{}.json", std::process::id()));
+    std::fs::write(
+        &ip_bootstrap,
+        format!(
+            r#"{{"services":[[["8.0.0.0/9"],["http://{}/rdap/"]]]}}"#,
+            rir.addr
+        ),
+    )
+    .unwrap();
+    let root = WhoisServer::start(answering(&[])).await;
+    let mut cfg = config(&root.addr.to_string());
+    cfg.rdap_ip_bootstraps = vec![ip_bootstrap.to_string_lossy().into_owned()];
+    let report = run("8.8.8.8", cfg).await;
+    let r = data(&report);
+    assert!(
+        r.rdap
+            .as_ref()
+            .is_some_and(|a| a.url.ends_with("/rdap/ip/8.8.8.8") && a.status == Some(200)),
+        "{:?}",
+        r.rdap
+    );
+    assert_eq!(
+        r.registration.registrant_organization.as_deref(),
+        Some("Example Networks LLC")
+    );
+    assert_eq!(r.registration.registrant_country.as_deref(), Some("US"));
+    let _ = std::fs::remove_file(ip_bootstrap);
 }
