@@ -4,6 +4,9 @@
 //! farthest round trip seen (at least `min_wait`), so a silent hop costs one short wait, not
 //! hops × timeout.
 //!
+//! Probes leave TTL by TTL (all probes of TTL 1, then of TTL 2, ...), so a destination that
+//! rate-limits ICMP errors answers the probes that reached it first: its own TTL's.
+//!
 //! Flows stay put for load balancers (the Paris traceroute idea): UDP probes share one socket,
 //! so source and destination ports never change, and the probe is named in the payload; ICMP
 //! probes keep their checksum constant (see `icmp::echo_request`).
@@ -297,10 +300,12 @@ async fn run(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Reply>,
     let mut buf = vec![0u8; 512];
     let mut echo = vec![0u8; 2048];
     let fd = socket.as_raw_fd();
-    // All hops at once: probe round by round, TTL 1..=max in each. Answers that arrive while
+    // All hops at once, TTL by TTL with every probe of a TTL together: a destination that
+    // rate-limits its ICMP errors (Linux: a burst of 6 per peer) then spends its burst on the
+    // probes of its own TTL, not on round one's probes past it. Answers that arrive while
     // probes are still going out are read between sends, so their times are not inflated.
-    for probe in 0..options.probes_per_hop {
-        for ttl in 1..=options.max_hops {
+    for ttl in 1..=options.max_hops {
+        for probe in 0..options.probes_per_hop {
             set_ttl(&socket, v6, ttl)?;
             let packet = match options.mode {
                 TraceMode::Icmp => icmp::echo_request(v6, 0, icmp_seq(ttl, probe)),
@@ -381,8 +386,8 @@ async fn run_icmp_raw(address: IpAddr, options: &TraceOptions) -> io::Result<(Ve
     let id = crate::ping::echo_id(address) ^ 0x7472;
     let target = SocketAddr::new(address, 0);
     let mut sent: HashMap<(u8, u8), Instant> = HashMap::new();
-    for probe in 0..options.probes_per_hop {
-        for ttl in 1..=options.max_hops {
+    for ttl in 1..=options.max_hops {
+        for probe in 0..options.probes_per_hop {
             set_ttl(&socket, v6, ttl)?;
             sent.insert((ttl, probe), Instant::now());
             socket
@@ -445,8 +450,8 @@ async fn run_tcp_raw(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec
     let sport = 33000 + ((std::process::id() ^ nonce) % 20000) as u16;
     let base = nonce.rotate_left(13) & 0xff00_0000;
     let mut sent: HashMap<(u8, u8), Instant> = HashMap::new();
-    for probe in 0..options.probes_per_hop {
-        for ttl in 1..=options.max_hops {
+    for ttl in 1..=options.max_hops {
+        for probe in 0..options.probes_per_hop {
             set_ttl(&tcp_socket, v6, ttl)?;
             let seq = base | (u32::from(ttl) << 8) | u32::from(probe);
             sent.insert((ttl, probe), Instant::now());
@@ -530,8 +535,8 @@ async fn run_tcp(address: IpAddr, options: &TraceOptions) -> io::Result<(Vec<Rep
     let target = SockAddr::from(SocketAddr::new(address, options.tcp_port));
     let mut pending = futures::stream::FuturesUnordered::new();
     let mut sent = 0u32;
-    for probe in 0..options.probes_per_hop {
-        for ttl in 1..=options.max_hops {
+    for ttl in 1..=options.max_hops {
+        for probe in 0..options.probes_per_hop {
             let socket = Socket::new(
                 if v6 { Domain::IPV6 } else { Domain::IPV4 },
                 Type::STREAM,

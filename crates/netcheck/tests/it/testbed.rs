@@ -644,6 +644,63 @@ fn unprivileged_ping_and_traceroute(tb: &Testbed) -> Outcome {
     })
 }
 
+/// With the destination limiting ICMP errors as Linux does by default (a burst of 6 per peer,
+/// then one a second), every probe of the destination's own TTL must still be answered: the
+/// probes leave TTL by TTL, so the burst goes to them, not to the probes past the destination.
+fn traceroute_survives_default_icmp_rate_limits(tb: &Testbed) -> Outcome {
+    let server = format!("{}-server", tb.layout.prefix);
+    let set = |values: [&str; 4]| {
+        for (key, value) in [
+            "net.ipv4.icmp_ratelimit",
+            "net.ipv6.icmp.ratelimit",
+            "net.ipv4.icmp_msgs_per_sec",
+            "net.ipv4.icmp_msgs_burst",
+        ]
+        .iter()
+        .zip(values)
+        {
+            let _ = std::process::Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &server,
+                    "sysctl",
+                    "-qw",
+                    &format!("{key}={value}"),
+                ])
+                .status();
+        }
+    };
+    set(["1000", "1000", "1000", "50"]);
+    // Linux fills a peer's bucket with the time since its last error, up to six seconds: wait
+    // that long so the destination meets us as it would a new peer, with its full burst.
+    std::thread::sleep(Duration::from_millis(6500));
+    let (_, report) = netcheck(tb, "web.netcheck.test", &["--only", "traceroute"]);
+    set(["0", "0", "1000000", "1000000"]);
+    for t in check(&report, "traceroute")["data"]["targets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let last = t["hops"]
+            .as_array()
+            .and_then(|h| h.last())
+            .cloned()
+            .unwrap_or_default();
+        let answered = last["rtts_ms"]
+            .as_array()
+            .map(|r| r.iter().filter(|x| !x.is_null()).count())
+            .unwrap_or(0);
+        expect(t["reached"] == true && answered == 3, || {
+            format!(
+                "{}: destination hop answered {answered} of 3 under default rate limits: {last}",
+                t["address"]
+            )
+        })?;
+    }
+    Ok(())
+}
+
 #[test]
 fn netcheck_in_the_testbed() {
     if let Err(why) = netcheck_testbed::available() {
@@ -658,7 +715,7 @@ fn netcheck_in_the_testbed() {
         ..Options::default()
     };
     let tb = Testbed::up(options).unwrap_or_else(|e| panic!("{e}"));
-    let scenarios: [(&str, Scenario); 13] = [
+    let scenarios: [(&str, Scenario); 14] = [
         ("dns_matches_kdig", dns_matches_kdig),
         (
             "cname_chain_and_system_resolver",
@@ -675,6 +732,10 @@ fn netcheck_in_the_testbed() {
         (
             "traceroute_matches_the_topology",
             traceroute_matches_the_topology,
+        ),
+        (
+            "traceroute_survives_default_icmp_rate_limits",
+            traceroute_survives_default_icmp_rate_limits,
         ),
         (
             "traceroute_agrees_with_traceroute_n",
