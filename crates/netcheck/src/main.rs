@@ -24,7 +24,7 @@ fn main() -> ExitCode {
                 for check in netcheck_core::checks::registry() {
                     let m = check.meta();
                     println!(
-                        "{:<6} {:<5} {}",
+                        "{:<12} {:<5} {}",
                         m.id,
                         format!("{}s", m.default_timeout.as_secs()),
                         m.summary
