@@ -22,7 +22,7 @@ use crate::whois::{WhoisHop, WhoisOptions, lookup};
 pub static META: CheckMeta = CheckMeta {
     id: "registration",
     title: "Registration",
-    summary: "WHOIS from IANA to registry to registrar: registrar, created/updated/expires, name servers, status",
+    summary: "RDAP, and WHOIS from IANA to registry to registrar: registrar, created/updated/expires, name servers, status",
     needs_privileges: false,
     default_timeout: Duration::from_secs(15),
 };
