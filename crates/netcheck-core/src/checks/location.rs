@@ -90,7 +90,14 @@ pub fn assess(report: &LocationReport) -> Vec<Finding> {
                     .unwrap_or_default();
                 format!("{}: {place}{owner}", l.address)
             }
-            (None, None) => format!("{}: not in the geolocation database", l.address),
+            (None, None) => match l.asn {
+                Some(n) => format!(
+                    "{}: AS{n} {} (no location in the database)",
+                    l.address,
+                    l.as_organization.clone().unwrap_or_default()
+                ),
+                None => format!("{}: not in the geolocation database", l.address),
+            },
         };
         findings.push(Finding::info("location", message));
     }

@@ -146,7 +146,11 @@ impl Check for RegistrationCheck {
                 }
                 Err(why) => (None, Some(why)),
             };
-            registration.fill_from(merge(&hops));
+            let root_is_iana = ctx
+                .config
+                .whois_server
+                .eq_ignore_ascii_case(crate::whois::IANA);
+            registration.fill_from(merge(&hops, &query, root_is_iana));
             Ok(Section::Registration(RegistrationReport {
                 query,
                 registration,
@@ -181,20 +185,23 @@ async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapA
     Ok(rdap::lookup(ctx, &tls, &base, query, deadline).await)
 }
 
-/// The registry's answer first (the hop after the root), later hops filling its gaps. The
-/// root's own answer describes the TLD or the RIR, not the name, so it counts only when it is
-/// the only answer.
-pub fn merge(hops: &[WhoisHop]) -> Registration {
+/// The registry's answer first (the hop after the root), later hops filling its gaps; for an
+/// address the last hop (the RIR that holds the block) speaks first, since the earlier ones
+/// only point onwards. IANA's own answer describes the TLD or the /8, never the name: a root
+/// that is IANA, or that referred onwards, is not read; a registry given as the root is.
+pub fn merge(hops: &[WhoisHop], query: &str, root_is_iana: bool) -> Registration {
     let answered: Vec<&WhoisHop> = hops.iter().filter(|h| !h.text.is_empty()).collect();
-    let below_root: Vec<&&WhoisHop> = answered.iter().skip(1).collect();
-    let mut merged = Registration::default();
-    if below_root.is_empty() {
-        if let Some(root) = answered.first() {
-            merged = fields(&root.text);
-        }
-        return merged;
+    // A root that referred onwards is a directory, whatever its name; IANA always is.
+    let root_is_directory = hops
+        .first()
+        .is_some_and(|h| !h.text.is_empty() && (root_is_iana || h.referral.is_some()));
+    let skip = usize::from(root_is_directory);
+    let mut sources: Vec<&WhoisHop> = answered.into_iter().skip(skip).collect();
+    if query.parse::<IpAddr>().is_ok() {
+        sources.reverse();
     }
-    for hop in below_root {
+    let mut merged = Registration::default();
+    for hop in sources {
         merged.fill_from(fields(&hop.text));
     }
     merged
@@ -226,8 +233,9 @@ pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
         && let Ok(t) =
             time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
     {
-        let days = (t - time::OffsetDateTime::now_utc()).whole_days();
-        if days < 0 {
+        let now = time::OffsetDateTime::now_utc();
+        let days = (t - now).whole_days();
+        if t < now {
             findings.push(Finding::failure(
                 "registration_expired",
                 format!("{} expired on {expires}", report.query),
@@ -318,7 +326,7 @@ mod tests {
                 "Registrar: Other Name\nRegistrant Organization: Example Org\n",
             ),
         ];
-        let r = merge(&hops);
+        let r = merge(&hops, "example.com", true);
         assert_eq!(r.registrar.as_deref(), Some("Example Registrar"));
         assert_eq!(
             r.created.as_deref(),
@@ -326,6 +334,36 @@ mod tests {
             "not the TLD's date from IANA"
         );
         assert_eq!(r.registrant_organization.as_deref(), Some("Example Org"));
+    }
+
+    #[test]
+    fn iana_alone_says_nothing_about_the_name_and_rirs_speak_last_first() {
+        let hops = [hop(
+            "whois.iana.org",
+            "domain: COM\ncreated: 1985-01-01\nnserver: A.GTLD-SERVERS.NET\n",
+        )];
+        assert_eq!(merge(&hops, "example.com", true), Registration::default());
+        assert!(
+            merge(&hops, "example.com", false).created.is_some(),
+            "a registry given as root is read"
+        );
+        let hops = [
+            hop("whois.iana.org", "refer: whois.arin.net\n"),
+            hop(
+                "whois.arin.net",
+                "NetRange: x\nCountry: NL\nReferralServer: whois://whois.ripe.net\n",
+            ),
+            hop(
+                "whois.ripe.net",
+                "inetnum: x\ncountry: DE\norg: ORG-EX1-RIPE\n",
+            ),
+        ];
+        let r = merge(&hops, "192.0.2.1", true);
+        assert_eq!(
+            r.registrant_country.as_deref(),
+            Some("DE"),
+            "the RIR that holds the block speaks first"
+        );
     }
 
     #[test]

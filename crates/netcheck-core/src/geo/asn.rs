@@ -23,7 +23,7 @@ impl AsnTable {
         self.read(file)
     }
 
-    /// Reads ranges; a malformed line is skipped, an unreadable file is an error.
+    /// Reads ranges; a malformed line is skipped.
     pub fn read(&mut self, input: impl std::io::Read) -> Result<(), String> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -36,7 +36,9 @@ impl AsnTable {
             .map(|(i, o)| (o.clone(), i as u32))
             .collect();
         for record in reader.records() {
-            let record = record.map_err(|e| e.to_string())?;
+            // A bad line (e.g. an organisation name that is not UTF-8) is skipped, like a short
+            // one; only the sort below makes the table searchable.
+            let Ok(record) = record else { continue };
             let (Some(start), Some(end), Some(asn)) = (record.get(0), record.get(1), record.get(2))
             else {
                 continue;
@@ -95,9 +97,9 @@ mod tests {
 
     #[test]
     fn ranges_are_found_and_gaps_are_not() {
-        let csv = "1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"\n1.0.4.0,1.0.7.255,38803,Gtelecom Pty Ltd\nnot,a,line\n2001:200::,2001:200:1b9:ffff:ffff:ffff:ffff:ffff,2500,WIDE Project\n";
+        let csv: &[u8] = b"1.0.0.0,1.0.0.255,13335,\"Cloudflare, Inc.\"\n9.0.0.0,9.0.0.255,1,bad \xff\n1.0.4.0,1.0.7.255,38803,Gtelecom Pty Ltd\nnot,a,line\n2001:200::,2001:200:1b9:ffff:ffff:ffff:ffff:ffff,2500,WIDE Project\n";
         let mut t = AsnTable::default();
-        t.read(csv.as_bytes()).unwrap();
+        t.read(csv).unwrap();
         assert_eq!(
             t.lookup("1.0.0.1".parse().unwrap()),
             Some((13335, "Cloudflare, Inc."))
@@ -107,6 +109,11 @@ mod tests {
             Some((38803, "Gtelecom Pty Ltd"))
         );
         assert_eq!(t.lookup("1.0.2.0".parse().unwrap()), None, "between ranges");
+        assert_eq!(
+            t.lookup("9.0.0.1".parse().unwrap()),
+            None,
+            "a line that is not UTF-8 is skipped, the rest still sorted"
+        );
         assert_eq!(
             t.lookup("0.0.0.1".parse().unwrap()),
             None,

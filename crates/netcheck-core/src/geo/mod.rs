@@ -66,6 +66,8 @@ impl Location {
 /// The databases of one run, opened once.
 pub struct GeoDb {
     cities: Vec<(PathBuf, Reader<Vec<u8>>)>,
+    /// GeoLite2-ASN databases, read after the city ones.
+    asn_readers: Vec<Reader<Vec<u8>>>,
     asn: AsnTable,
     /// Why a database given or expected could not be used.
     pub problems: Vec<String>,
@@ -88,6 +90,7 @@ impl GeoDb {
     pub fn open(city_files: &[PathBuf], asn_files: &[PathBuf]) -> GeoDb {
         let mut db = GeoDb {
             cities: Vec::new(),
+            asn_readers: Vec::new(),
             asn: AsnTable::default(),
             problems: Vec::new(),
             attribution: Vec::new(),
@@ -111,20 +114,25 @@ impl GeoDb {
             // A GeoLite2-ASN database is an mmdb like the city ones; its keys are read there.
             if path.extension().is_some_and(|e| e == "mmdb") {
                 match Reader::open_readfile(path) {
-                    Ok(reader) => db.cities.push((path.clone(), reader)),
+                    Ok(reader) => db.asn_readers.push(reader),
                     Err(e) => db.problems.push(format!("{}: {e}", path.display())),
                 }
                 continue;
             }
-            if let Err(e) = db.asn.load(path) {
-                db.problems.push(format!("{}: {e}", path.display()));
+            match db.asn.load(path) {
+                // ip-location-db's ASN ranges draw on DB-IP's ip-to-asn-lite (CC BY 4.0).
+                Ok(()) if !db.attribution.iter().any(|a| a == DBIP_ATTRIBUTION) => {
+                    db.attribution.push(DBIP_ATTRIBUTION.to_owned());
+                }
+                Ok(()) => {}
+                Err(e) => db.problems.push(format!("{}: {e}", path.display())),
             }
         }
         db
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cities.is_empty() && self.asn.is_empty()
+        self.cities.is_empty() && self.asn_readers.is_empty() && self.asn.is_empty()
     }
 
     pub fn locate(&self, address: IpAddr) -> Location {
@@ -141,12 +149,27 @@ impl GeoDb {
                 .flatten();
             if let Some(v) = record {
                 fill_city(&mut loc, &v);
-                if loc.country_code.is_some() {
+                if loc.country_code.is_some() && loc.asn.is_some() {
                     break;
                 }
             }
         }
-        if let Some((asn, org)) = self.asn.lookup(address) {
+        for reader in &self.asn_readers {
+            if loc.asn.is_some() {
+                break;
+            }
+            let record: Option<Value> = reader
+                .lookup(address)
+                .ok()
+                .and_then(|r| r.decode::<Value>().ok())
+                .flatten();
+            if let Some(v) = record {
+                fill_city(&mut loc, &v);
+            }
+        }
+        if loc.asn.is_none()
+            && let Some((asn, org)) = self.asn.lookup(address)
+        {
             loc.asn = Some(asn);
             loc.as_organization = Some(org.to_owned());
         }

@@ -42,19 +42,23 @@ impl Bootstrap {
         let services = value["services"]
             .as_array()
             .ok_or("the RDAP bootstrap has no \"services\" list")?;
-        let strings = |v: &Value| -> Vec<String> {
+        // Labels compare case-insensitively; URLs' paths are case-sensitive (RFC 3986 §6.2.2.1).
+        let strings = |v: &Value, lower: bool| -> Vec<String> {
+            let text = |s: &str| {
+                if lower {
+                    s.to_ascii_lowercase()
+                } else {
+                    s.to_owned()
+                }
+            };
             v.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_ascii_lowercase))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(text)).collect())
                 .unwrap_or_default()
         };
         Ok(Bootstrap {
             services: services
                 .iter()
-                .map(|s| (strings(&s[0]), strings(&s[1])))
+                .map(|s| (strings(&s[0], true), strings(&s[1], false)))
                 .collect(),
         })
     }
@@ -372,7 +376,7 @@ mod tests {
 
     #[test]
     fn the_longest_matching_suffix_names_the_server() {
-        let b = Bootstrap::parse(br#"{"version":"1.0","services":[[["com","net"],["http://rdap.example/com/","https://rdap.example/com/"]],[["uk"],["https://rdap.nominet.example/uk/"]],[["co.uk"],["https://rdap.couk.example/"]]]}"#).unwrap();
+        let b = Bootstrap::parse(br#"{"version":"1.0","services":[[["COM","net"],["http://rdap.example/com/","https://rdap.example/com/"]],[["uk"],["https://rdap.nominet.example/uk/"]],[["co.uk"],["https://rdap.couk.example/"]]]}"#).unwrap();
         assert_eq!(
             b.base_for("example.com").as_deref(),
             Some("https://rdap.example/com/"),

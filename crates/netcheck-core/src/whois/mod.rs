@@ -90,16 +90,41 @@ pub async fn lookup(
 ) -> Vec<WhoisHop> {
     let mut hops: Vec<WhoisHop> = Vec::new();
     let mut server = options.root.clone();
+    // A chain that starts at a local server (a test, a lab) may stay local; one that starts
+    // on the internet may not be referred to other ports or to private addresses, or any
+    // WHOIS server could make netcheck probe the hosts behind it.
+    let local_chain = is_private_literal(&host_port(&options.root).0);
     while hops.len() < options.max_hops && Instant::now() < deadline {
-        let hop = ask(ctx, &server, name, options, deadline).await;
+        let hop = ask(ctx, &server, name, options, deadline, local_chain).await;
         let next = hop.referral.clone();
         hops.push(hop);
-        match next {
-            Some(n) if !hops.iter().any(|h| same_server(&h.server, &n)) => server = n,
-            _ => break,
+        let Some(n) = next else { break };
+        if hops.iter().any(|h| same_server(&h.server, &n)) {
+            break;
         }
+        if !follow_allowed(local_chain, &n) {
+            if let Some(last) = hops.last_mut() {
+                last.error = Some(format!(
+                    "referral to {n} not followed: only port 43 on public addresses"
+                ));
+            }
+            break;
+        }
+        server = n;
     }
     hops
+}
+
+/// Whether a referral may be followed: anywhere in a local chain; otherwise only to port 43 on
+/// a name or a public address.
+fn follow_allowed(local_chain: bool, next: &str) -> bool {
+    let (host, port) = host_port(next);
+    local_chain || (port == PORT && !is_private_literal(&host))
+}
+
+fn is_private_literal(host: &str) -> bool {
+    host.parse::<IpAddr>()
+        .is_ok_and(|ip| crate::geo::reserved_label(ip).is_some())
 }
 
 fn same_server(a: &str, b: &str) -> bool {
@@ -113,6 +138,7 @@ async fn ask(
     name: &str,
     options: &WhoisOptions,
     deadline: Instant,
+    allow_private: bool,
 ) -> WhoisHop {
     let started = Instant::now();
     let query = query_for(server, name);
@@ -127,11 +153,11 @@ async fn ask(
         error: None,
     };
     let bound = deadline.min(started + options.per_server);
-    match exchange(ctx, server, &query, options.max_bytes, bound).await {
+    match exchange(ctx, server, &query, options.max_bytes, bound, allow_private).await {
         Ok((bytes, truncated, note)) => {
             hop.bytes = bytes.len();
             hop.truncated = truncated;
-            hop.text = decode(server, &bytes);
+            hop.text = decode(server, &bytes, truncated);
             hop.referral = parse::referral(&hop.text).filter(|r| !same_server(r, server));
             hop.error = note;
         }
@@ -159,6 +185,7 @@ async fn exchange(
     query: &str,
     max_bytes: usize,
     deadline: Instant,
+    allow_private: bool,
 ) -> Result<(Vec<u8>, bool, Option<String>), String> {
     let (host, port) = host_port(server);
     let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
@@ -171,6 +198,15 @@ async fn exchange(
             lookup.addresses
         }
     };
+    if !allow_private
+        && addresses
+            .iter()
+            .all(|ip| crate::geo::reserved_label(*ip).is_some())
+    {
+        return Err(format!(
+            "{server} resolves only to private or reserved addresses: not asked"
+        ));
+    }
     let (stream, attempts) =
         crate::web::connect::connect(&addresses, port, ctx.config.connect_timeout, deadline).await;
     let Some((mut stream, _)) = stream else {
@@ -224,9 +260,20 @@ async fn exchange(
 
 /// WHOIS has no charset negotiation: UTF-8 when the bytes are UTF-8, the registry's known
 /// legacy charset otherwise, and windows-1252 (which never fails) as the last resort.
-pub fn decode(server: &str, bytes: &[u8]) -> String {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_owned();
+/// `cut` says the answer was cut short (size cap, deadline), so a partial last character is
+/// expected rather than a sign of another charset.
+pub fn decode(server: &str, bytes: &[u8], cut: bool) -> String {
+    // ISO-2022-JP is 7-bit, so it passes for UTF-8: look for its escapes first.
+    if bytes.contains(&0x1b) {
+        return encoding_rs::ISO_2022_JP.decode(bytes).0.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => return text.to_owned(),
+        // Cut in the middle of a character (at the size cap or the deadline): keep the UTF-8.
+        Err(e) if cut && e.error_len().is_none() => {
+            return String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
+        }
+        Err(_) => {}
     }
     let host = server
         .split(':')
@@ -262,6 +309,19 @@ mod tests {
     }
 
     #[test]
+    fn referrals_from_the_internet_cannot_reach_inside() {
+        assert!(follow_allowed(false, "whois.verisign-grs.com"));
+        assert!(follow_allowed(false, "whois.example.net:43"));
+        assert!(!follow_allowed(false, "127.0.0.1:6379"), "another port");
+        assert!(!follow_allowed(false, "10.0.0.5"), "a private address");
+        assert!(!follow_allowed(false, "whois.example.net:25"));
+        assert!(
+            follow_allowed(true, "127.0.0.1:4343"),
+            "a local chain may stay local"
+        );
+    }
+
+    #[test]
     fn servers_split_into_host_and_port() {
         assert_eq!(host_port("whois.iana.org"), ("whois.iana.org".into(), 43));
         assert_eq!(host_port("127.0.0.1:4343"), ("127.0.0.1".into(), 4343));
@@ -272,8 +332,12 @@ mod tests {
     #[test]
     fn legacy_charsets_are_decoded_by_registry() {
         // "한국" in EUC-KR.
-        assert_eq!(decode("whois.kr", b"\xc7\xd1\xb1\xb9"), "한국");
-        assert_eq!(decode("whois.example", "café".as_bytes()), "café");
-        assert_eq!(decode("whois.example", b"caf\xe9"), "café");
+        assert_eq!(decode("whois.kr", b"\xc7\xd1\xb1\xb9", false), "한국");
+        assert_eq!(decode("whois.example", "café".as_bytes(), false), "café");
+        assert_eq!(decode("whois.example", b"caf\xe9", false), "café");
+        // A UTF-8 answer cut inside "é" stays UTF-8.
+        assert_eq!(decode("whois.example", b"caf\xc3", true), "caf");
+        // "日本" in ISO-2022-JP.
+        assert_eq!(decode("whois.jprs.jp", b"\x1b$BF|K\\\x1b(B", false), "日本");
     }
 }

@@ -169,10 +169,12 @@ pub fn fields(text: &str) -> Registration {
             | "created on"
             | "registered on"
             | "registered date"
-            | "registration time"
             | "domain registration date"
             | "registered"
             | "registration date" => set_date(&mut r.created, value),
+            // CNNIC writes Beijing time without saying so.
+            "registration time" => set_date(&mut r.created, &format!("{value} (CST)")),
+            "expiration time" => set_date(&mut r.expires, &format!("{value} (CST)")),
             "updated date" | "last updated" | "changed" | "last-update" | "last modified"
             | "last updated date" | "last update" | "modified" => set_date(&mut r.updated, value),
             "registry expiry date"
@@ -210,7 +212,8 @@ pub fn fields(text: &str) -> Registration {
             | "owner"
             | "registrant"
                 if r.registrant_organization.is_none()
-                    && !value.to_ascii_lowercase().contains("redacted") =>
+                    && !value.to_ascii_lowercase().contains("redacted")
+                    && !is_handle(value) =>
             {
                 r.registrant_organization = Some(value.to_owned());
             }
@@ -225,6 +228,15 @@ pub fn fields(text: &str) -> Registration {
     r
 }
 
+/// A registry object handle (`ORG-EXA1-RIPE`, `EXAMPLE-AP`), not a name.
+fn is_handle(value: &str) -> bool {
+    !value.contains(' ')
+        && value.contains('-')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
 fn set_date(slot: &mut Option<String>, value: &str) {
     if slot.is_none() {
         *slot = normalise_date(value);
@@ -235,9 +247,12 @@ fn set_date(slot: &mut Option<String>, value: &str) {
 pub fn normalise_date(value: &str) -> Option<String> {
     let value = value.trim();
     // JPRS marks Japan time: "2023/06/01 01:05:04 (JST)".
-    let (value, offset) = match value.strip_suffix("(JST)") {
-        Some(v) => (v.trim(), UtcOffset::from_hms(9, 0, 0).ok()?),
-        None => (value, UtcOffset::UTC),
+    let (value, offset) = if let Some(v) = value.strip_suffix("(JST)") {
+        (v.trim(), UtcOffset::from_hms(9, 0, 0).ok()?)
+    } else if let Some(v) = value.strip_suffix("(CST)") {
+        (v.trim(), UtcOffset::from_hms(8, 0, 0).ok()?)
+    } else {
+        (value, UtcOffset::UTC)
     };
     if let Ok(t) = OffsetDateTime::parse(value, &Rfc3339) {
         return format(t);
@@ -275,7 +290,8 @@ pub fn normalise_date(value: &str) -> Option<String> {
 }
 
 fn format(t: OffsetDateTime) -> Option<String> {
-    t.to_offset(UtcOffset::UTC).format(&Rfc3339).ok()
+    // `to_offset` panics past year 9999; a hostile date must not.
+    t.checked_to_offset(UtcOffset::UTC)?.format(&Rfc3339).ok()
 }
 
 #[cfg(test)]
@@ -411,6 +427,20 @@ mod tests {
 
     #[test]
     fn unreadable_dates_and_garbage_are_skipped() {
+        assert_eq!(
+            normalise_date("9999-12-31T23:59:59-01:00"),
+            None,
+            "past year 9999: no panic"
+        );
+        assert_eq!(
+            normalise_date("2003-03-10 19:05:35 (CST)").as_deref(),
+            Some("2003-03-10T11:05:35Z")
+        );
+        assert_eq!(
+            fields("org: ORG-EXA1-RIPE\n").registrant_organization,
+            None,
+            "a handle is not a name"
+        );
         assert_eq!(normalise_date("not a date"), None);
         assert_eq!(normalise_date("before 2001"), None);
         assert_eq!(fields("\u{0}\u{1}:::\n[]\n   :\n"), Registration::default());
