@@ -18,20 +18,23 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Checks(args) => {
-            if args.markdown {
-                print!("{}", netcheck_core::checks::markdown_table());
+            let text = if args.markdown {
+                netcheck_core::checks::markdown_table()
             } else {
-                for check in netcheck_core::checks::registry() {
-                    let m = check.meta();
-                    println!(
-                        "{:<12} {:<5} {}",
-                        m.id,
-                        format!("{}s", m.default_timeout.as_secs()),
-                        m.summary
-                    );
-                }
+                netcheck_core::checks::registry()
+                    .iter()
+                    .map(|check| {
+                        let m = check.meta();
+                        let timeout = format!("{}s", m.default_timeout.as_secs());
+                        format!("{:<12} {timeout:<5} {}\n", m.id, m.summary)
+                    })
+                    .collect()
+            };
+            if write_stdout(&text) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             }
-            ExitCode::SUCCESS
         }
     }
 }
@@ -81,19 +84,38 @@ fn check(args: cli::CheckArgs) -> ExitCode {
     });
     if args.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => {
+                if !write_stdout(&format!("{json}\n")) {
+                    return ExitCode::FAILURE;
+                }
+            }
             Err(e) => {
                 eprintln!("netcheck: cannot write the report as JSON: {e}");
                 return ExitCode::FAILURE;
             }
         }
-    } else {
-        print!("{}", render::report(&report));
+    } else if !write_stdout(&render::report(&report)) {
+        return ExitCode::FAILURE;
     }
     if report.is_healthy() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Writes to stdout without panicking: `print!` panics when the reader has gone away
+/// (`netcheck check x --json | head -1`). A closed pipe is not an error worth a message.
+fn write_stdout(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("netcheck: cannot write the report: {e}");
+            false
+        }
     }
 }
 

@@ -222,3 +222,33 @@ fn docs_checks_md_is_what_the_registry_generates() {
         "regenerate with: netcheck checks --markdown > docs/checks.md"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `netcheck check … --json | head -1`: the pipe closes before the report is written.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "check",
+            &format!("http://{closed}/"),
+            "--only",
+            "site",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the site is down: 1, not a crash code"
+    );
+}
