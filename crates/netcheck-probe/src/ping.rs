@@ -26,6 +26,8 @@ pub struct PingOptions {
     pub tcp_port: u16,
     /// Skip back-ends better than this one (for tests and comparisons).
     pub force: Option<PingBackend>,
+    /// No probe is sent, and no reply waited for, after this: what arrived by then is the result.
+    pub until: Option<Instant>,
 }
 
 impl Default for PingOptions {
@@ -36,6 +38,7 @@ impl Default for PingOptions {
             timeout: Duration::from_secs(1),
             tcp_port: 443,
             force: None,
+            until: None,
         }
     }
 }
@@ -195,16 +198,26 @@ async fn icmp_ping(address: IpAddr, options: &PingOptions, raw: bool) -> io::Res
     let mut run = Run::default();
     let mut buf = vec![0u8; 2048];
     let mut next_send = Instant::now();
-    let mut end = None;
+    let mut last_send: Option<Instant> = None;
     loop {
-        let all_sent = run.sent.len() >= usize::from(options.count);
-        if all_sent && run.replies.len() >= run.sent.len() {
+        // Sending stops after `count` probes, or when `until` comes first.
+        let sending = run.sent.len() < usize::from(options.count)
+            && options.until.is_none_or(|u| next_send < u);
+        if !sending && run.replies.len() >= run.sent.len() {
             break;
         }
-        // Until the last request is sent there is no end; after it, one timeout.
-        let end_at = end.unwrap_or_else(|| next_send + options.timeout);
+        // After the last request, one timeout; never past `until`.
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut end_at = match last_send {
+            Some(t) if !sending => t + options.timeout,
+            _ if !sending => Instant::now(),
+            _ => far,
+        };
+        if let Some(u) = options.until {
+            end_at = end_at.min(u);
+        }
         tokio::select! {
-            _ = tokio::time::sleep_until(next_send), if !all_sent => {
+            _ = tokio::time::sleep_until(next_send), if sending => {
                 let seq = run.sent.len() as u16;
                 let packet = icmp::echo_request(v6, id, seq);
                 let t = Instant::now();
@@ -213,10 +226,8 @@ async fn icmp_ping(address: IpAddr, options: &PingOptions, raw: bool) -> io::Res
                     tracing::debug!(seq, "echo request not sent: {e}");
                 }
                 run.sent.push((seq, t));
+                last_send = Some(t);
                 next_send += options.interval;
-                if run.sent.len() >= usize::from(options.count) {
-                    end = Some(t + options.timeout);
-                }
             }
             received = socket.recv_from(&mut buf) => {
                 let Ok((n, from)) = received else { continue };
@@ -237,7 +248,7 @@ async fn icmp_ping(address: IpAddr, options: &PingOptions, raw: bool) -> io::Res
                     }
                 }
             }
-            _ = tokio::time::sleep_until(end_at), if all_sent => break,
+            _ = tokio::time::sleep_until(end_at), if end_at < far => break,
         }
     }
     Ok(run)
@@ -250,9 +261,18 @@ async fn tcp_ping(address: IpAddr, options: &PingOptions) -> Run {
         if seq > 0 {
             tokio::time::sleep(options.interval).await;
         }
+        if options
+            .until
+            .is_some_and(|u| Instant::now() + options.timeout.min(Duration::from_millis(100)) >= u)
+        {
+            break;
+        }
         let t = Instant::now();
         run.sent.push((seq, t));
-        match tokio::time::timeout(options.timeout, tokio::net::TcpStream::connect(target)).await {
+        let bound = options.until.map_or(options.timeout, |u| {
+            options.timeout.min(u.saturating_duration_since(t))
+        });
+        match tokio::time::timeout(bound, tokio::net::TcpStream::connect(target)).await {
             // A SYN-ACK and an RST are both answers from the host.
             Ok(Ok(_)) => {
                 run.replies.insert(seq, t.elapsed());
@@ -340,6 +360,26 @@ mod tests {
         let mdev = mdev.unwrap();
         assert!((mdev - (2.0f64 / 3.0).sqrt()).abs() < 1e-9, "{mdev}");
         assert_eq!(stats(&[]), (None, None, None, None));
+    }
+
+    #[tokio::test]
+    async fn sending_stops_at_until_and_what_was_sent_is_reported() {
+        let options = PingOptions {
+            count: 1000,
+            interval: Duration::from_millis(10),
+            until: Some(Instant::now() + Duration::from_millis(300)),
+            ..Default::default()
+        };
+        let result = ping("127.0.0.1".parse().unwrap(), &options).await;
+        assert!(
+            result.sent > 0 && result.sent < 1000,
+            "{} sent",
+            result.sent
+        );
+        assert_eq!(
+            result.received, result.sent,
+            "loopback answers every probe that left"
+        );
     }
 
     #[tokio::test]

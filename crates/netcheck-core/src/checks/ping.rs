@@ -36,7 +36,7 @@ impl Check for PingCheck {
     fn run<'a>(
         &'a self,
         ctx: &'a Context,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
             let addresses = ctx.addresses_to_probe("ping").await?;
@@ -44,6 +44,8 @@ impl Check for PingCheck {
                 count: ctx.config.ping_count,
                 interval: ctx.config.ping_interval,
                 tcp_port: ctx.target.port,
+                // Stop short of the check's deadline, so the probes sent are reported.
+                until: Some(deadline - std::time::Duration::from_millis(50)),
                 ..PingOptions::default()
             };
             let runs = addresses.iter().map(|a| ping(*a, &options));
