@@ -41,7 +41,7 @@ impl Check for TracerouteCheck {
     fn run<'a>(
         &'a self,
         ctx: &'a Context,
-        _deadline: Instant,
+        deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
             let addresses = ctx.addresses_to_probe("trace").await?;
@@ -49,6 +49,12 @@ impl Check for TracerouteCheck {
                 mode: ctx.config.trace_mode,
                 max_hops: ctx.config.max_hops,
                 tcp_port: ctx.target.port,
+                // The wait for silent hops never outlives the check: the hops found are kept.
+                timeout: TraceOptions::default().timeout.min(
+                    deadline
+                        .saturating_duration_since(Instant::now())
+                        .saturating_sub(std::time::Duration::from_millis(100)),
+                ),
                 ..TraceOptions::default()
             };
             let runs = addresses.iter().map(|a| trace(*a, &options));
