@@ -266,45 +266,47 @@ fn route(req: Request<Incoming>, files: &HashMap<String, Vec<u8>>) -> Response<B
 
 /// A raw TCP peer that, once a request arrives, answers it one byte a second.
 pub async fn one_byte_a_second() -> WebServer {
-    let (listener, addr) = listener().await;
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((mut tcp, _)) = listener.accept().await else {
+    raw_peer(|mut tcp| async move {
+        let mut buf = [0u8; 1024];
+        let _ = tcp.read(&mut buf).await;
+        for byte in b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello" {
+            if tcp.write_all(&[*byte]).await.is_err() {
                 return;
-            };
-            tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                let _ = tcp.read(&mut buf).await;
-                for byte in b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello" {
-                    if tcp.write_all(&[*byte]).await.is_err() {
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            });
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-    });
-    WebServer { addr, task }
+    })
+    .await
 }
 
 /// A raw TCP peer that answers any ClientHello with a fatal protocol_version alert, as a server
 /// that speaks only versions we do not offer does (RFC 8446 §6.2).
 pub async fn no_common_tls_version() -> WebServer {
+    raw_peer(|mut tcp| async move {
+        let mut buf = [0u8; 2048];
+        let _ = tcp.read(&mut buf).await;
+        // TLS record: alert (21), TLS 1.0 record version, length 2, fatal (2), protocol_version (70).
+        let _ = tcp
+            .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+            .await;
+        let _ = tcp.shutdown().await;
+    })
+    .await
+}
+
+/// A loopback listener that hands every connection to `serve` on its own task.
+async fn raw_peer<F, Fut>(serve: F) -> WebServer
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let (listener, addr) = listener().await;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((mut tcp, _)) = listener.accept().await else {
+            let Ok((tcp, _)) = listener.accept().await else {
                 return;
             };
-            tokio::spawn(async move {
-                let mut buf = [0u8; 2048];
-                let _ = tcp.read(&mut buf).await;
-                // TLS record: alert (21), TLS 1.0 record version, length 2, fatal (2), protocol_version (70).
-                let _ = tcp
-                    .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
-                    .await;
-                let _ = tcp.shutdown().await;
-            });
+            tokio::spawn(serve(tcp));
         }
     });
     WebServer { addr, task }
