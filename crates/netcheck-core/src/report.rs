@@ -19,7 +19,7 @@ use crate::target::Target;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// One report for one target.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub netcheck_version: String,
@@ -44,8 +44,34 @@ impl Report {
     }
 }
 
+/// The JSON Schema of a report (and of the runner's events), generated from these types:
+/// docs/report.schema.json is its output, and the UI's types will be generated from it.
+pub fn json_schema() -> serde_json::Value {
+    let report = schemars::schema_for!(Report);
+    let event = schemars::schema_for!(crate::runner::Event);
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "netcheck report",
+        "description": format!("schema_version {SCHEMA_VERSION}: the report (`report`) and the events streamed while it runs (`event`)"),
+        "report": report,
+        "event": event,
+    })
+}
+
 /// How one check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Skipped,
@@ -68,7 +94,7 @@ impl Status {
 }
 
 /// One check's section of the report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckReport {
     pub id: String,
     pub title: String,
@@ -85,7 +111,7 @@ pub struct CheckReport {
 }
 
 /// The typed facts of one check. `kind` names the variant in JSON.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Section {
     Dns(DnsReport),
@@ -115,7 +141,7 @@ impl Section {
 }
 
 /// A judgement about the facts: "HSTS is missing", "the certificate expired 3 days ago".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub severity: Severity,
     /// A stable, machine-readable name, e.g. `hsts_missing`.
@@ -142,7 +168,19 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,

@@ -22,7 +22,7 @@ use crate::target::Target;
 const GRACE: Duration = Duration::from_millis(250);
 
 /// What the faces draw progress from; the server streams the same events.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     Started { id: String, title: String },

@@ -44,7 +44,7 @@ pub enum TargetError {
 }
 
 /// What kind of host the target names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HostKind {
     Name,
@@ -53,7 +53,7 @@ pub enum HostKind {
 }
 
 /// A validated target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Target {
     /// What was typed, unchanged.
     pub input: String,

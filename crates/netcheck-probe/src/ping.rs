@@ -43,7 +43,7 @@ impl Default for PingOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PingBackend {
     /// SOCK_DGRAM + IPPROTO_ICMP(V6): unprivileged ICMP on Linux.
@@ -54,7 +54,7 @@ pub enum PingBackend {
     TcpConnect,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PingProbe {
     pub seq: u16,
     /// Absent when no reply came within the timeout.
@@ -65,7 +65,7 @@ pub struct PingProbe {
     pub late: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PingResult {
     pub address: IpAddr,
     pub backend: PingBackend,

@@ -27,7 +27,7 @@ use crate::errqueue::{self, QueuedError};
 use crate::icmp::{self, kind};
 use crate::millis;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceMode {
     Udp,
@@ -65,7 +65,7 @@ impl Default for TraceOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceBackend {
     /// UDP probes, ICMP errors read from IP_RECVERR: any user.
@@ -82,7 +82,7 @@ pub enum TraceBackend {
     TcpConnectErrorQueue,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Hop {
     pub ttl: u8,
     /// Every address that answered for this TTL (more than one behind a load balancer).
@@ -97,7 +97,7 @@ pub struct Hop {
     pub unreachable: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TraceResult {
     pub address: IpAddr,
     pub mode: TraceMode,

@@ -31,6 +31,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List the checks netcheck runs.
     Checks(ChecksArgs),
+    /// Print the JSON Schema of the report and of the events (docs/report.schema.json).
+    Schema,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,13 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     match cli.command {
         Command::Check(args) => check(*args),
+        Command::Schema => {
+            let schema = netcheck_core::report::json_schema();
+            match serde_json::to_string_pretty(&schema) {
+                Ok(text) if write_stdout(&format!("{text}\n")) => ExitCode::SUCCESS,
+                _ => ExitCode::FAILURE,
+            }
+        }
         Command::Checks(args) => {
             let text = if args.markdown {
                 netcheck_core::checks::markdown_table()

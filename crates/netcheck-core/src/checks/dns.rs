@@ -27,7 +27,7 @@ pub static META: CheckMeta = CheckMeta {
 
 pub struct DnsCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DnsReport {
     pub name: String,
     pub resolvers: Vec<SocketAddr>,
@@ -45,7 +45,7 @@ pub struct DnsReport {
     pub lookups: Vec<Lookup>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DnssecStatus {
     /// The resolver validated the answer (AD set).
@@ -60,7 +60,7 @@ pub enum DnssecStatus {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Dnssec {
     pub status: DnssecStatus,
     pub detail: String,

@@ -23,7 +23,7 @@ pub static META: CheckMeta = CheckMeta {
 
 pub struct LocationCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LocationReport {
     pub locations: Vec<Location>,
     /// What the data's licences ask to be shown with it.

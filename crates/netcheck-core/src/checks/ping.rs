@@ -23,7 +23,7 @@ pub static META: CheckMeta = CheckMeta {
 
 pub struct PingCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PingReport {
     pub targets: Vec<PingResult>,
 }

@@ -32,7 +32,7 @@ const EXPIRY_WARNING_DAYS: i64 = 30;
 
 pub struct RegistrationCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RegistrationReport {
     /// What was asked: the registrable domain, or the address.
     pub query: String,

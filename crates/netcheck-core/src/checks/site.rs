@@ -31,7 +31,7 @@ const HSTS_MIN_MAX_AGE: u64 = 15_768_000;
 
 pub struct SiteCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SiteReport {
     /// The first URL asked for.
     pub url: String,
@@ -56,7 +56,7 @@ pub struct SiteReport {
     pub body_truncated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RedirectProblem {
     Loop { url: String },

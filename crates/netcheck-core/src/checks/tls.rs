@@ -33,7 +33,7 @@ const AIA_BOUND: Duration = Duration::from_secs(3);
 
 pub struct TlsCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TlsReport {
     pub server_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]

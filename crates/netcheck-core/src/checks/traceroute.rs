@@ -23,7 +23,7 @@ pub static META: CheckMeta = CheckMeta {
 
 pub struct TracerouteCheck;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TracerouteReport {
     pub targets: Vec<TraceResult>,
     /// Where each router that answered is, and whose network it is in.

@@ -30,7 +30,7 @@ use records::{Record, RecordData, name_text};
 const EDNS_PAYLOAD: u16 = 1232;
 
 /// Where the list of servers came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolverSource {
     System,
@@ -243,7 +243,7 @@ impl ExchangeError {
 }
 
 /// How one lookup ended, in DNS terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// NOERROR with records of the asked type (possibly behind a CNAME chain).
@@ -320,7 +320,7 @@ impl Outcome {
 }
 
 /// One query sent to one server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attempt {
     pub server: SocketAddr,
     pub outcome: Outcome,
@@ -330,7 +330,7 @@ pub struct Attempt {
 }
 
 /// One lookup of one name and type, with the answer of the server that decided it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Lookup {
     pub name: String,
     pub record_type: String,
@@ -435,7 +435,7 @@ fn follow_cnames(start: &str, msg: &Message) -> Vec<Record> {
 }
 
 /// The target's addresses, shared by every check that connects to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddressLookup {
     pub addresses: Vec<IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3,7 +3,7 @@
 use hickory_proto::rr::{RData, Record as WireRecord};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Record {
     /// Owner name, absolute, without the trailing dot.
     pub name: String,
@@ -13,7 +13,7 @@ pub struct Record {
 }
 
 /// The record types netcheck reads; anything else is kept as presentation text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "UPPERCASE")]
 pub enum RecordData {
     A {

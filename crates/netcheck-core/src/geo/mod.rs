@@ -21,7 +21,7 @@ use asn::AsnTable;
 /// What DB-IP's licence asks every display of its data to carry.
 pub const DBIP_ATTRIBUTION: &str = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Location {
     pub address: IpAddr,
     /// Set for private, loopback, documentation and other reserved ranges (not looked up).

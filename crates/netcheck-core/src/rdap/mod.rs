@@ -198,7 +198,7 @@ pub async fn load_bootstrap(
 }
 
 /// One RDAP query and its answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RdapAnswer {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]

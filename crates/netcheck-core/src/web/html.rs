@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Bytes examined for a `<meta charset>` declaration (HTML §13.2.3.2: the first 1024).
 const PRESCAN_BYTES: usize = 1024;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PageFacts {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

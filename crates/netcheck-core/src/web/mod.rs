@@ -27,7 +27,7 @@ use crate::tls::{SeenChain, TlsClient, server_name};
 use connect::{ConnectAttempt, ConnectOutcome};
 
 /// How long each phase took, in milliseconds; a phase that did not happen is absent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns_ms: Option<f64>,
@@ -44,7 +44,7 @@ pub struct Timings {
 }
 
 /// Why an exchange did not complete, by phase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FetchError {
     /// The host's addresses could not be found.
@@ -81,7 +81,7 @@ impl FetchError {
 }
 
 /// What the TLS layer of an exchange negotiated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Negotiated {
     pub version: String,
     pub cipher_suite: String,
@@ -94,7 +94,7 @@ pub struct Negotiated {
 }
 
 /// One request and its response head, with how it went.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Exchange {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SecurityHeaders {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strict_transport_security: Option<Hsts>,
@@ -21,7 +21,7 @@ pub struct SecurityHeaders {
 }
 
 /// RFC 6797 §6.1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Hsts {
     pub raw: String,
     /// Seconds; `None` when the directive is missing or not a number (the header is then invalid).
@@ -31,7 +31,7 @@ pub struct Hsts {
 }
 
 /// One Set-Cookie, its attributes only: the value is never kept (it may be a secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cookie {
     pub name: String,
     pub secure: bool,

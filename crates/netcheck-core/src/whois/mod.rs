@@ -45,7 +45,7 @@ impl Default for WhoisOptions {
 }
 
 /// One server asked, and what it said.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WhoisHop {
     pub server: String,
     pub query: String,

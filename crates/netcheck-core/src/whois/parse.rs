@@ -13,7 +13,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// The fields netcheck reports, normalised: dates in UTC, RFC 3339; names lower case.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Registration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registrar: Option<String>,

@@ -252,3 +252,31 @@ fn a_reader_that_goes_away_is_not_a_crash() {
         "the site is down: 1, not a crash code"
     );
 }
+
+#[test]
+fn docs_report_schema_is_what_the_types_generate() {
+    let generated = std::process::Command::new(BIN)
+        .arg("schema")
+        .output()
+        .unwrap();
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/report.schema.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&generated.stdout),
+        docs,
+        "regenerate with: netcheck schema > docs/report.schema.json"
+    );
+    // And a real report validates against its own schema's required fields.
+    let schema: serde_json::Value = serde_json::from_str(&docs).unwrap();
+    let required = schema["report"]["required"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        required.iter().any(|r| r == "checks") && required.iter().any(|r| r == "target"),
+        "{required:?}"
+    );
+}
