@@ -17,6 +17,7 @@ use crate::dns::{AddressLookup, Resolver};
 use crate::geo::GeoDb;
 use crate::report::Section;
 use crate::target::Target;
+use crate::tls::TlsClient;
 
 /// What a check says about itself.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +61,7 @@ pub struct Context {
     pub resolver: Resolver,
     addresses: OnceCell<AddressLookup>,
     geo: OnceCell<Arc<GeoDb>>,
+    tls: std::sync::OnceLock<Result<Arc<TlsClient>, String>>,
 }
 
 impl Context {
@@ -70,6 +72,7 @@ impl Context {
             resolver,
             addresses: OnceCell::new(),
             geo: OnceCell::new(),
+            tls: std::sync::OnceLock::new(),
         }
     }
 
@@ -84,6 +87,13 @@ impl Context {
             Some(why) => Err(CheckError::Skipped(format!("no address to {what}: {why}"))),
             None => Ok(lookup.addresses.clone()),
         }
+    }
+
+    /// The TLS client (trust anchors parsed once) that every check of the run shares.
+    pub fn tls(&self) -> Result<Arc<TlsClient>, String> {
+        self.tls
+            .get_or_init(|| TlsClient::new(&self.config.extra_roots).map(Arc::new))
+            .clone()
     }
 
     /// The geolocation and ASN databases, opened once per run on a blocking thread (they are

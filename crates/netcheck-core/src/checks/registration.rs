@@ -15,7 +15,6 @@ use tokio::time::Instant;
 use crate::check::{Check, CheckError, CheckMeta, Context};
 use crate::rdap::{self, RdapAnswer};
 use crate::report::{Finding, Section};
-use crate::tls::TlsClient;
 use crate::whois::parse::{Registration, fields};
 use crate::whois::{WhoisHop, WhoisOptions, lookup};
 
@@ -84,36 +83,9 @@ pub fn subject(ctx: &Context) -> Result<String, String> {
         .ok_or_else(|| format!("{host} has no registrable domain under the public suffix list"))
 }
 
-/// Addresses that a RIR could have allocated: not private, loopback, link-local, documentation,
-/// benchmarking (RFC 2544: 198.18.0.0/15), shared, multicast or reserved.
+/// Addresses that a RIR could have allocated: those in no special-purpose range.
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            !(a.is_private()
-                || a.is_loopback()
-                || a.is_link_local()
-                || a.is_documentation()
-                || a.is_multicast()
-                || a.is_broadcast()
-                || a.is_unspecified()
-                || o[0] == 0
-                || o[0] >= 240
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-                || (o[0] == 198 && (18..20).contains(&o[1])))
-        }
-        IpAddr::V6(a) => {
-            let s = a.segments();
-            !(a.is_loopback()
-                || a.is_unspecified()
-                || a.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] == 0x2001 && s[1] == 0x0db8)
-                || a.to_ipv4_mapped()
-                    .is_some_and(|v4| !is_public(IpAddr::V4(v4))))
-        }
-    }
+    crate::geo::reserved_label(ip).is_none()
 }
 
 impl Check for RegistrationCheck {
@@ -165,7 +137,7 @@ impl Check for RegistrationCheck {
 
 /// Asks RDAP about a domain, when the bootstrap names a server for its TLD.
 async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapAnswer, String> {
-    let tls = TlsClient::new(&ctx.config.extra_roots)?;
+    let tls = ctx.tls()?;
     let base = if let Ok(ip) = query.parse::<IpAddr>() {
         let mut bootstrap: Option<rdap::Bootstrap> = None;
         for source in &ctx.config.rdap_ip_bootstraps {

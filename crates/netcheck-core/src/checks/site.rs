@@ -81,7 +81,7 @@ impl Check for SiteCheck {
         deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
-            let tls = TlsClient::new(&ctx.config.extra_roots).map_err(CheckError::Failed)?;
+            let tls = ctx.tls().map_err(CheckError::Failed)?;
             let url = Url::parse(&ctx.target.url).map_err(|e| CheckError::Failed(e.to_string()))?;
             Ok(Section::Site(follow(ctx, &tls, url, deadline).await))
         }

@@ -77,7 +77,7 @@ impl Check for TlsCheck {
                     "the target is a plain http:// URL".into(),
                 ));
             }
-            let tls = TlsClient::new(&ctx.config.extra_roots).map_err(CheckError::Failed)?;
+            let tls = ctx.tls().map_err(CheckError::Failed)?;
             Ok(Section::Tls(handshake(ctx, &tls, deadline).await))
         }
         .boxed()
