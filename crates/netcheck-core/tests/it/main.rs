@@ -8,6 +8,7 @@ mod location;
 mod registration;
 mod site;
 mod tls;
+mod whois_samples;
 
 use std::net::SocketAddr;
 use std::time::Duration;

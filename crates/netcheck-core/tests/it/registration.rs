@@ -27,7 +27,7 @@ fn bootstrap(server: Option<std::net::SocketAddr>) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn config(root: &str) -> netcheck_core::Config {
+pub fn config(root: &str) -> netcheck_core::Config {
     netcheck_core::Config {
         whois_server: root.to_owned(),
         rdap_bootstrap: bootstrap(None),
