@@ -4,6 +4,7 @@
 //! A check's `run` does the I/O and returns typed facts (a [`Section`]); judging those facts is
 //! [`Section::assess`]'s job, so verdicts are testable without a network.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::dns::{AddressLookup, Resolver};
-use crate::geo::GeoDb;
+use crate::geo::{GeoDb, Placed};
 use crate::report::Section;
 use crate::target::Target;
 use crate::tls::TlsClient;
@@ -96,29 +97,43 @@ impl Context {
             .clone()
     }
 
-    /// The geolocation and ASN databases, opened once per run on a blocking thread (they are
-    /// large files), shared by every check that places addresses.
-    pub async fn geo(&self) -> Arc<GeoDb> {
-        self.geo
-            .get_or_init(|| async {
-                let (mut city, mut asn) = (
-                    self.config.geoip_city.clone(),
-                    self.config.geoip_asn.clone(),
-                );
-                if city.is_empty() && asn.is_empty() {
-                    (city, asn) = crate::geo::default_files();
-                }
-                let opened = tokio::task::spawn_blocking(move || GeoDb::open(&city, &asn)).await;
-                Arc::new(opened.unwrap_or_else(|e| {
-                    let mut empty = GeoDb::open(&[], &[]);
-                    empty
-                        .problems
-                        .push(format!("opening the databases failed: {e}"));
-                    empty
-                }))
-            })
+    /// Places `addresses` with the run's geolocation and ASN databases, found once per run and
+    /// each read on first use, on a blocking thread (they are large files). Reserved ranges
+    /// are named without any database. An error says why there is no database to use.
+    pub async fn place(&self, addresses: Vec<IpAddr>) -> Result<Placed, String> {
+        let geo = if addresses
+            .iter()
+            .all(|a| crate::geo::reserved_label(*a).is_some())
+        {
+            Arc::new(GeoDb::open(&[], &[]))
+        } else {
+            self.geo
+                .get_or_init(|| async {
+                    let (mut city, mut asn) = (
+                        self.config.geoip_city.clone(),
+                        self.config.geoip_asn.clone(),
+                    );
+                    if city.is_empty() && asn.is_empty() {
+                        (city, asn) = crate::geo::default_files();
+                    }
+                    Arc::new(GeoDb::open(&city, &asn))
+                })
+                .await
+                .clone()
+        };
+        let public = addresses
+            .iter()
+            .any(|a| crate::geo::reserved_label(*a).is_none());
+        if public && geo.is_empty() {
+            let mut why = "no geolocation database is installed: run scripts/geodata, or give --geoip-city and --geoip-asn".to_owned();
+            if !geo.missing().is_empty() {
+                why = format!("{why} ({})", geo.missing().join("; "));
+            }
+            return Err(why);
+        }
+        tokio::task::spawn_blocking(move || geo.place(&addresses))
             .await
-            .clone()
+            .map_err(|e| format!("placing the addresses failed: {e}"))
     }
 
     /// The target's A and AAAA answers (or its IP literal). The first caller does the lookup;

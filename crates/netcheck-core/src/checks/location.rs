@@ -46,24 +46,11 @@ impl Check for LocationCheck {
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
             let addresses = ctx.addresses_to_probe("locate").await?;
-            // Reserved ranges are named without any database: don't open one for nothing.
-            if addresses.iter().all(|a| crate::geo::reserved_label(*a).is_some()) {
-                let empty = crate::geo::GeoDb::open(&[], &[]);
-                let locations = addresses.iter().map(|a| empty.locate(*a)).collect();
-                return Ok(Section::Location(LocationReport { locations, attribution: Vec::new(), problems: Vec::new() }));
-            }
-            let geo = ctx.geo().await;
-            if geo.is_empty() {
-                let mut why = "no geolocation database is installed: run scripts/geodata, or give --geoip-city and --geoip-asn".to_owned();
-                if !geo.problems.is_empty() {
-                    why = format!("{why} ({})", geo.problems.join("; "));
-                }
-                return Err(CheckError::Skipped(why));
-            }
+            let placed = ctx.place(addresses).await.map_err(CheckError::Skipped)?;
             Ok(Section::Location(LocationReport {
-                locations: addresses.iter().map(|a| geo.locate(*a)).collect(),
-                attribution: geo.attribution.clone(),
-                problems: geo.problems.clone(),
+                locations: placed.locations,
+                attribution: placed.attribution,
+                problems: placed.problems,
             }))
         }
         .boxed()

@@ -83,26 +83,10 @@ async fn place_hops(
             }
         }
     }
-    // Reserved ranges are named without any database: open one only for public routers.
-    let geo = if seen
-        .iter()
-        .all(|a| crate::geo::reserved_label(*a).is_some())
-    {
-        std::sync::Arc::new(crate::geo::GeoDb::open(&[], &[]))
-    } else {
-        ctx.geo().await
-    };
-    if geo.is_empty()
-        && seen
-            .iter()
-            .any(|a| crate::geo::reserved_label(*a).is_none())
-    {
-        return (Vec::new(), Vec::new());
+    match ctx.place(seen).await {
+        Ok(placed) => (placed.locations, placed.attribution),
+        Err(_) => (Vec::new(), Vec::new()),
     }
-    (
-        seen.into_iter().map(|a| geo.locate(a)).collect(),
-        geo.attribution.clone(),
-    )
 }
 
 pub fn assess(report: &TracerouteReport) -> Vec<Finding> {

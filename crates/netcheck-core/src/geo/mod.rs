@@ -16,7 +16,9 @@ use maxminddb::Reader;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use asn::AsnTable;
+use std::sync::OnceLock;
+
+use asn::{AsnFile, AsnTable};
 
 /// What DB-IP's licence asks every display of its data to carry.
 pub const DBIP_ATTRIBUTION: &str = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0";
@@ -63,118 +65,264 @@ impl Location {
     }
 }
 
-/// The databases of one run, opened once.
-pub struct GeoDb {
-    cities: Vec<(PathBuf, Reader<Vec<u8>>)>,
-    /// GeoLite2-ASN databases, read after the city ones.
-    asn_readers: Vec<Reader<Vec<u8>>>,
-    asn: AsnTable,
-    /// Why a database given or expected could not be used.
-    pub problems: Vec<String>,
+/// A database file, read the first time an address needs it: a city database is tens of
+/// megabytes, and a run that places only IPv4 addresses never reads the IPv6 one.
+struct LazyDb {
+    path: PathBuf,
+    reader: OnceLock<Result<Reader<Vec<u8>>, String>>,
+}
+
+impl LazyDb {
+    fn new(path: &Path) -> LazyDb {
+        LazyDb {
+            path: path.to_owned(),
+            reader: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&Reader<Vec<u8>>> {
+        self.reader
+            .get_or_init(|| {
+                Reader::open_readfile(&self.path)
+                    .map_err(|e| format!("{}: {e}", self.path.display()))
+            })
+            .as_ref()
+            .ok()
+    }
+
+    fn problem(&self) -> Option<&str> {
+        self.reader.get()?.as_ref().err().map(String::as_str)
+    }
+
+    fn is_dbip(&self) -> bool {
+        let named = self
+            .path
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .contains("dbip");
+        let typed = self
+            .reader
+            .get()
+            .and_then(|r| r.as_ref().ok())
+            .is_some_and(|r| {
+                r.metadata()
+                    .database_type
+                    .to_ascii_lowercase()
+                    .contains("dbip")
+            });
+        named || typed
+    }
+}
+
+/// An ASN range file: searched in place, or loaded and sorted if it turns out unsorted.
+struct AsnSource {
+    path: PathBuf,
+    file: Result<AsnFile, String>,
+    loaded: OnceLock<Result<AsnTable, String>>,
+}
+
+impl AsnSource {
+    fn lookup(&self, ip: IpAddr) -> Option<(u32, String)> {
+        let searched = self
+            .file
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|f| f.lookup(ip));
+        match searched {
+            Ok(hit) => hit,
+            Err(_) => {
+                let table = self.loaded.get_or_init(|| {
+                    let mut t = AsnTable::default();
+                    t.load(&self.path).map(|()| t)
+                });
+                let (asn, org) = table.as_ref().ok()?.lookup(ip)?;
+                Some((asn, org.to_owned()))
+            }
+        }
+    }
+
+    fn problem(&self) -> Option<String> {
+        match (&self.file, self.loaded.get()) {
+            (_, Some(Err(e))) => Some(format!("{}: {e}", self.path.display())),
+            (Err(e), None) => Some(format!("{}: {e}", self.path.display())),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a file's name says it holds only the other family (ip-location-db's `-ipv4`,
+/// `-ipv6`), so it need not be read for `ip`.
+fn other_family(path: &Path, ip: IpAddr) -> bool {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let v4 = ip.is_ipv4() || matches!(ip, IpAddr::V6(a) if a.to_ipv4_mapped().is_some());
+    if v4 {
+        name.contains("ipv6")
+    } else {
+        name.contains("ipv4")
+    }
+}
+
+/// Addresses placed, with what their display must carry.
+#[derive(Debug, Default)]
+pub struct Placed {
+    pub locations: Vec<Location>,
     /// Attribution lines the data used asks for.
     pub attribution: Vec<String>,
+    /// Why a database given or expected could not be used.
+    pub problems: Vec<String>,
+}
+
+/// The databases of one run. Each file is read when an address first needs it, then kept.
+pub struct GeoDb {
+    cities: Vec<LazyDb>,
+    /// GeoLite2-ASN databases, read after the city ones.
+    asn_readers: Vec<LazyDb>,
+    asn_files: Vec<AsnSource>,
+    /// Files given that do not exist.
+    missing: Vec<String>,
 }
 
 impl std::fmt::Debug for GeoDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GeoDb")
             .field("cities", &self.cities.len())
-            .field("problems", &self.problems)
+            .field("missing", &self.missing)
             .finish_non_exhaustive()
     }
 }
 
 impl GeoDb {
-    /// Opens every file given; `.mmdb` files for cities (and ASN, GeoLite2-ASN schema), `.csv`
-    /// files as ASN ranges. Blocking I/O: call it off the async runtime's threads.
+    /// Takes every file given; `.mmdb` files for cities (and ASN, GeoLite2-ASN schema), `.csv`
+    /// files as ASN ranges. Nothing is read yet but the files' sizes.
     pub fn open(city_files: &[PathBuf], asn_files: &[PathBuf]) -> GeoDb {
         let mut db = GeoDb {
             cities: Vec::new(),
             asn_readers: Vec::new(),
-            asn: AsnTable::default(),
-            problems: Vec::new(),
-            attribution: Vec::new(),
+            asn_files: Vec::new(),
+            missing: Vec::new(),
         };
-        for path in city_files {
-            match Reader::open_readfile(path) {
-                Ok(reader) => {
-                    let kind = reader.metadata().database_type.to_ascii_lowercase();
-                    let name = path.to_string_lossy().to_ascii_lowercase();
-                    if (kind.contains("dbip") || name.contains("dbip"))
-                        && !db.attribution.iter().any(|a| a == DBIP_ATTRIBUTION)
-                    {
-                        db.attribution.push(DBIP_ATTRIBUTION.to_owned());
-                    }
-                    db.cities.push((path.clone(), reader));
-                }
-                Err(e) => db.problems.push(format!("{}: {e}", path.display())),
+        for path in city_files.iter().chain(asn_files) {
+            if !path.is_file() {
+                db.missing.push(format!("{}: no such file", path.display()));
             }
         }
-        for path in asn_files {
+        let exists = |p: &&PathBuf| p.is_file();
+        db.cities = city_files
+            .iter()
+            .filter(exists)
+            .map(|p| LazyDb::new(p))
+            .collect();
+        for path in asn_files.iter().filter(exists) {
             // A GeoLite2-ASN database is an mmdb like the city ones; its keys are read there.
             if path.extension().is_some_and(|e| e == "mmdb") {
-                match Reader::open_readfile(path) {
-                    Ok(reader) => db.asn_readers.push(reader),
-                    Err(e) => db.problems.push(format!("{}: {e}", path.display())),
-                }
-                continue;
-            }
-            match db.asn.load(path) {
-                // ip-location-db's ASN ranges draw on DB-IP's ip-to-asn-lite (CC BY 4.0).
-                Ok(()) if !db.attribution.iter().any(|a| a == DBIP_ATTRIBUTION) => {
-                    db.attribution.push(DBIP_ATTRIBUTION.to_owned());
-                }
-                Ok(()) => {}
-                Err(e) => db.problems.push(format!("{}: {e}", path.display())),
+                db.asn_readers.push(LazyDb::new(path));
+            } else {
+                db.asn_files.push(AsnSource {
+                    path: path.clone(),
+                    file: AsnFile::open(path).map_err(|e| e.to_string()),
+                    loaded: OnceLock::new(),
+                });
             }
         }
         db
     }
 
+    /// No database was given or found.
     pub fn is_empty(&self) -> bool {
-        self.cities.is_empty() && self.asn_readers.is_empty() && self.asn.is_empty()
+        self.cities.is_empty() && self.asn_readers.is_empty() && self.asn_files.is_empty()
     }
 
-    pub fn locate(&self, address: IpAddr) -> Location {
+    /// Why no database could be used, for a report that has none.
+    pub fn missing(&self) -> &[String] {
+        &self.missing
+    }
+
+    /// Places `addresses`. Blocking I/O (a database is read on first use): call it off the
+    /// async runtime's threads.
+    pub fn place(&self, addresses: &[IpAddr]) -> Placed {
+        let mut dbip = false;
+        let locations = addresses
+            .iter()
+            .map(|&a| self.locate(a, &mut dbip))
+            .collect();
+        let mut problems = self.missing.clone();
+        problems.extend(
+            self.cities
+                .iter()
+                .chain(&self.asn_readers)
+                .filter_map(LazyDb::problem)
+                .map(str::to_owned),
+        );
+        problems.extend(self.asn_files.iter().filter_map(AsnSource::problem));
+        Placed {
+            locations,
+            attribution: if dbip {
+                vec![DBIP_ATTRIBUTION.to_owned()]
+            } else {
+                Vec::new()
+            },
+            problems,
+        }
+    }
+
+    /// One address; `dbip` is set when DB-IP's data answered.
+    fn locate(&self, address: IpAddr, dbip: &mut bool) -> Location {
         let mut loc = Location::unknown(address);
         if let Some(label) = reserved_label(address) {
             loc.reserved = Some(label.to_owned());
             return loc;
         }
-        for (_, reader) in &self.cities {
-            let record: Option<Value> = reader
-                .lookup(address)
-                .ok()
-                .and_then(|r| r.decode::<Value>().ok())
-                .flatten();
-            if let Some(v) = record {
+        for db in self
+            .cities
+            .iter()
+            .filter(|d| !other_family(&d.path, address))
+        {
+            if let Some(v) = db.get().and_then(|r| record(r, address)) {
                 fill_city(&mut loc, &v);
+                *dbip |= db.is_dbip();
                 if loc.country_code.is_some() && loc.asn.is_some() {
                     break;
                 }
             }
         }
-        for reader in &self.asn_readers {
+        for db in self
+            .asn_readers
+            .iter()
+            .filter(|d| !other_family(&d.path, address))
+        {
             if loc.asn.is_some() {
                 break;
             }
-            let record: Option<Value> = reader
-                .lookup(address)
-                .ok()
-                .and_then(|r| r.decode::<Value>().ok())
-                .flatten();
-            if let Some(v) = record {
+            if let Some(v) = db.get().and_then(|r| record(r, address)) {
                 fill_city(&mut loc, &v);
+                *dbip |= db.is_dbip();
             }
         }
-        if loc.asn.is_none()
-            && let Some((asn, org)) = self.asn.lookup(address)
+        for source in self
+            .asn_files
+            .iter()
+            .filter(|s| !other_family(&s.path, address))
         {
-            loc.asn = Some(asn);
-            loc.as_organization = Some(org.to_owned());
+            if loc.asn.is_some() {
+                break;
+            }
+            if let Some((asn, org)) = source.lookup(address) {
+                loc.asn = Some(asn);
+                loc.as_organization = Some(org);
+                // ip-location-db's ASN ranges draw on DB-IP's ip-to-asn-lite (CC BY 4.0).
+                *dbip = true;
+            }
         }
         loc
     }
+}
+
+fn record(reader: &Reader<Vec<u8>>, address: IpAddr) -> Option<Value> {
+    reader
+        .lookup(address)
+        .ok()
+        .and_then(|r| r.decode::<Value>().ok())
+        .flatten()
 }
 
 fn text(v: &Value) -> Option<String> {
