@@ -483,11 +483,63 @@ impl AddressLookup {
 fn system_servers() -> Result<Vec<SocketAddr>, String> {
     let text = std::fs::read("/etc/resolv.conf")
         .map_err(|e| format!("cannot read /etc/resolv.conf: {e}"))?;
-    let conf = resolv_conf::Config::parse(&text)
-        .map_err(|e| format!("cannot parse /etc/resolv.conf: {e}"))?;
+    servers_from(&text).map_err(|e| format!("cannot parse /etc/resolv.conf: {e}"))
+}
+
+/// The name servers of a resolv.conf, port 53; a link-local IPv6 server keeps its scope
+/// (`fe80::1%eth0`), without which it cannot be reached.
+fn servers_from(text: &[u8]) -> Result<Vec<SocketAddr>, String> {
+    let conf = resolv_conf::Config::parse(text).map_err(|e| e.to_string())?;
     Ok(conf
         .nameservers
         .iter()
-        .map(|ns| SocketAddr::new(IpAddr::from(ns.clone()), 53))
+        .map(|ns| match ns {
+            resolv_conf::ScopedIp::V6(ip, Some(scope)) => SocketAddr::V6(
+                std::net::SocketAddrV6::new(*ip, 53, 0, scope_index(scope).unwrap_or(0)),
+            ),
+            other => SocketAddr::new(IpAddr::from(other.clone()), 53),
+        })
         .collect())
+}
+
+/// An interface's index from its number or its name (read from sysfs: no FFI needed).
+fn scope_index(scope: &str) -> Option<u32> {
+    if let Ok(n) = scope.parse() {
+        return Some(n);
+    }
+    let plain = scope
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !scope.starts_with('.');
+    if !plain {
+        return None;
+    }
+    std::fs::read_to_string(format!("/sys/class/net/{scope}/ifindex"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolv_conf_servers_keep_a_link_local_scope() {
+        let text = b"search example.net\nnameserver 192.0.2.53\nnameserver fe80::1%lo\nnameserver fe80::2%7\nnameserver 2001:db8::53\n";
+        let servers = servers_from(text).unwrap();
+        let scopes: Vec<u32> = servers
+            .iter()
+            .map(|s| match s {
+                SocketAddr::V6(v6) => v6.scope_id(),
+                SocketAddr::V4(_) => 0,
+            })
+            .collect();
+        // lo is interface 1 in every network namespace.
+        assert_eq!(scopes, [0, 1, 7, 0]);
+        assert!(servers.iter().all(|s| s.port() == 53));
+        assert_eq!(scope_index("../../etc"), None);
+        assert_eq!(scope_index("no-such-interface0"), None);
+    }
 }
