@@ -180,6 +180,13 @@ fn timings(t: &Timings) -> String {
 }
 
 fn tls(out: &mut String, t: &TlsReport) {
+    if t.https_origin_of_http_target {
+        let _ = writeln!(
+            out,
+            "  the http:// target's https origin, https://{}:{}/",
+            t.server_name, t.port
+        );
+    }
     if let Some(v) = &t.version {
         let _ = writeln!(
             out,

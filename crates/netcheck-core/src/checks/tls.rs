@@ -1,6 +1,11 @@
 //! The `tls` check: one handshake with the target, reporting the negotiated version, cipher
 //! suite, key-exchange group and ALPN, the chain as the server sent it, and a verdict on it.
 //! The verdict never stops the handshake (see `tls::RecordingVerifier`).
+//!
+//! For a plain http:// target the check shakes hands with the host's https origin (port 443):
+//! whether the host offers HTTPS at all, and with what certificate, is what a person asking
+//! about an http:// address wants to know next. Its problems there are warnings, not failures:
+//! the http:// site may work without it.
 
 use std::time::Duration;
 
@@ -12,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::check::{Check, CheckError, CheckMeta, Context};
-use crate::report::{Finding, Section, millis};
+use crate::report::{Finding, Section, Severity, millis};
 use crate::tls::certificate::CertificateInfo;
 use crate::tls::verdict::{Verdict, classify};
 use crate::tls::{SeenChain, TlsClient, server_name};
@@ -36,6 +41,11 @@ pub struct TlsCheck;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TlsReport {
     pub server_name: String,
+    /// The port shaken hands with: the target's, or 443 for an http:// target.
+    pub port: u16,
+    /// The target is a plain http:// URL and this is its https origin.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub https_origin_of_http_target: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<std::net::SocketAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,11 +82,6 @@ impl Check for TlsCheck {
         deadline: Instant,
     ) -> BoxFuture<'a, Result<Section, CheckError>> {
         async move {
-            if !ctx.target.is_https() {
-                return Err(CheckError::Skipped(
-                    "the target is a plain http:// URL".into(),
-                ));
-            }
             let tls = ctx.tls().map_err(CheckError::Failed)?;
             Ok(Section::Tls(handshake(ctx, &tls, deadline).await))
         }
@@ -86,8 +91,12 @@ impl Check for TlsCheck {
 
 async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsReport {
     let host = ctx.target.host.clone();
+    let plain_http = !ctx.target.is_https();
+    let port = if plain_http { 443 } else { ctx.target.port };
     let mut report = TlsReport {
         server_name: host.clone(),
+        port,
+        https_origin_of_http_target: plain_http,
         address: None,
         version: None,
         cipher_suite: None,
@@ -111,9 +120,7 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
             return report;
         }
     };
-    let tcp = match resolve_and_connect(ctx, &host, ctx.target.port, deadline, &mut report.timings)
-        .await
-    {
+    let tcp = match resolve_and_connect(ctx, &host, port, deadline, &mut report.timings).await {
         Ok((tcp, address, _)) => {
             report.address = Some(address);
             tcp
@@ -221,6 +228,38 @@ fn pem_or_der(body: &[u8]) -> Option<CertificateDer<'static>> {
 
 /// Judges the facts of a TLS report.
 pub fn assess(report: &TlsReport) -> Vec<Finding> {
+    if !report.https_origin_of_http_target {
+        return judge(report);
+    }
+    // An http:// target: its https origin is extra news, never a failure of the target.
+    let origin = format!("https://{}/", report.server_name);
+    if let Some(
+        FetchError::Refused { message }
+        | FetchError::ConnectTimeout { message }
+        | FetchError::Unreachable { message },
+    ) = &report.error
+    {
+        return vec![Finding::warning(
+            "no_https",
+            format!("the target is http:// and {origin} cannot be reached: {message}"),
+        )];
+    }
+    let mut findings = vec![Finding::info(
+        "https_origin_checked",
+        format!("the target is http://; TLS was checked at {origin}"),
+    )];
+    findings.extend(judge(report).into_iter().map(|mut f| {
+        if f.severity == Severity::Failure {
+            f.severity = Severity::Warning;
+        }
+        f.message = format!("{origin}: {}", f.message);
+        f
+    }));
+    findings
+}
+
+/// The findings of a handshake with the target itself.
+fn judge(report: &TlsReport) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(e) = &report.error {
         let code = match e {
@@ -328,4 +367,56 @@ fn verdict_code(v: Verdict) -> &'static str {
 
 pub fn timed_out(report: &TlsReport) -> bool {
     matches!(report.error, Some(FetchError::Timeout { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Status, status_of};
+
+    fn report(plain_http: bool, verdict: Option<Verdict>, error: Option<FetchError>) -> TlsReport {
+        TlsReport {
+            server_name: "example.com".into(),
+            port: 443,
+            https_origin_of_http_target: plain_http,
+            address: None,
+            version: None,
+            cipher_suite: None,
+            key_exchange_group: None,
+            alpn: None,
+            chain: Vec::new(),
+            verdict,
+            verdict_detail: verdict.map(|_| "issued by itself".into()),
+            aia_completed: None,
+            timings: Timings::default(),
+            error,
+        }
+    }
+
+    #[test]
+    fn an_http_targets_https_origin_only_warns() {
+        let bad = report(true, Some(Verdict::SelfSigned), None);
+        let findings = assess(&bad);
+        assert_eq!(status_of(&findings), Status::Warning, "{findings:?}");
+        assert!(findings.iter().any(|f| f.code == "certificate_self_signed"
+            && f.message.starts_with("https://example.com/: ")));
+        assert_eq!(
+            status_of(&assess(&report(false, Some(Verdict::SelfSigned), None))),
+            Status::Failed,
+            "the same certificate on an https:// target fails"
+        );
+        let refused = FetchError::Refused {
+            message: "connection refused".into(),
+        };
+        let findings = assess(&report(true, None, Some(refused.clone())));
+        assert_eq!(
+            findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            ["no_https"]
+        );
+        assert_eq!(status_of(&findings), Status::Warning);
+        assert_eq!(
+            status_of(&assess(&report(false, None, Some(refused)))),
+            Status::Failed
+        );
+    }
 }

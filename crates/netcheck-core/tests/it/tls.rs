@@ -209,7 +209,7 @@ async fn an_ip_target_is_verified_against_ip_addresses_in_the_certificate() {
 }
 
 #[tokio::test]
-async fn a_plain_http_target_skips_tls() {
+async fn a_plain_http_targets_https_origin_is_checked_on_443() {
     let report = run(
         "http://127.0.0.1:9/",
         netcheck_core::Config {
@@ -218,5 +218,12 @@ async fn a_plain_http_target_skips_tls() {
         },
     )
     .await;
-    assert_eq!(check(&report, "tls").status, Status::Skipped);
+    let t = tls_data(&report);
+    assert_eq!((t.port, t.https_origin_of_http_target), (443, true));
+    // Nothing listens on loopback's 443 on a test machine; where something does, it answered.
+    if std::net::TcpStream::connect("127.0.0.1:443").is_err() {
+        let tls = check(&report, "tls");
+        assert_eq!(tls.status, Status::Warning, "{tls:#?}");
+        assert!(has_finding(tls, "no_https"), "{tls:#?}");
+    }
 }

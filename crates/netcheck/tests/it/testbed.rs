@@ -250,7 +250,29 @@ fn every_tls_verdict(tb: &Testbed) -> Outcome {
             format!("{site}: the page was not fetched behind the certificate: {site_data}")
         })?;
     }
-    Ok(())
+    // An http:// target: its https origin on 443 is checked; a bad certificate there, or no
+    // HTTPS at all, is a warning.
+    let (_, report) = netcheck(tb, "http://valid.netcheck.test/", &["--only", "tls"]);
+    let tls = check(&report, "tls");
+    expect(
+        tls["status"] == "ok"
+            && tls["data"]["verdict"] == "valid"
+            && tls["data"]["port"] == 443
+            && tls["data"]["https_origin_of_http_target"] == true,
+        || format!("http://valid: {tls}"),
+    )?;
+    let (_, report) = netcheck(tb, "http://expired.netcheck.test/", &["--only", "tls"]);
+    let tls = check(&report, "tls");
+    expect(
+        tls["status"] == "warning" && tls["data"]["verdict"] == "expired",
+        || format!("http://expired: {tls}"),
+    )?;
+    let (_, report) = netcheck(tb, "http://refused.netcheck.test/", &["--only", "tls"]);
+    expect(
+        check(&report, "tls")["status"] == "warning"
+            && codes(&report, "tls") == ["no_https".to_owned()],
+        || format!("http://refused: {}", check(&report, "tls")),
+    )
 }
 
 fn page_headers_and_timings(tb: &Testbed) -> Outcome {
