@@ -71,6 +71,28 @@ pub struct TlsReport {
     pub error: Option<FetchError>,
 }
 
+impl TlsReport {
+    /// A report of a handshake not yet made.
+    pub fn new(server_name: &str, port: u16, https_origin_of_http_target: bool) -> TlsReport {
+        TlsReport {
+            server_name: server_name.to_owned(),
+            port,
+            https_origin_of_http_target,
+            address: None,
+            version: None,
+            cipher_suite: None,
+            key_exchange_group: None,
+            alpn: None,
+            chain: Vec::new(),
+            verdict: None,
+            verdict_detail: None,
+            aia_completed: None,
+            timings: Timings::default(),
+            error: None,
+        }
+    }
+}
+
 impl Check for TlsCheck {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -93,22 +115,7 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
     let host = ctx.target.host.clone();
     let plain_http = !ctx.target.is_https();
     let port = if plain_http { 443 } else { ctx.target.port };
-    let mut report = TlsReport {
-        server_name: host.clone(),
-        port,
-        https_origin_of_http_target: plain_http,
-        address: None,
-        version: None,
-        cipher_suite: None,
-        key_exchange_group: None,
-        alpn: None,
-        chain: Vec::new(),
-        verdict: None,
-        verdict_detail: None,
-        aia_completed: None,
-        timings: Timings::default(),
-        error: None,
-    };
+    let mut report = TlsReport::new(&host, port, plain_http);
     let started = Instant::now();
     let name = match server_name(&host) {
         Ok(n) => n,
@@ -376,20 +383,10 @@ mod tests {
 
     fn report(plain_http: bool, verdict: Option<Verdict>, error: Option<FetchError>) -> TlsReport {
         TlsReport {
-            server_name: "example.com".into(),
-            port: 443,
-            https_origin_of_http_target: plain_http,
-            address: None,
-            version: None,
-            cipher_suite: None,
-            key_exchange_group: None,
-            alpn: None,
-            chain: Vec::new(),
             verdict,
             verdict_detail: verdict.map(|_| "issued by itself".into()),
-            aia_completed: None,
-            timings: Timings::default(),
             error,
+            ..TlsReport::new("example.com", 443, plain_http)
         }
     }
 
