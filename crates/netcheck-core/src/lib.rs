@@ -5,6 +5,7 @@
 pub mod check;
 pub mod checks;
 pub mod config;
+pub mod diagnosis;
 pub mod dns;
 pub mod geo;
 pub mod rdap;

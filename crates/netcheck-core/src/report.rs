@@ -29,6 +29,9 @@ pub struct Report {
     pub duration_ms: f64,
     /// The worst status among the checks.
     pub status: Status,
+    /// Can the target be reached, and if not, where it fails: read from the checks below.
+    #[serde(default)]
+    pub diagnosis: crate::diagnosis::Diagnosis,
     pub checks: Vec<CheckReport>,
 }
 

@@ -51,15 +51,18 @@ pub async fn run(target: Target, config: Config, events: Option<UnboundedSender<
         .map(|r| r.status)
         .max()
         .unwrap_or(Status::Skipped);
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         netcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
         target,
         started_at,
         duration_ms: millis(started.elapsed()),
         status,
+        diagnosis: Default::default(),
         checks: reports,
-    }
+    };
+    report.diagnosis = crate::diagnosis::diagnose(&report);
+    report
 }
 
 async fn run_one(

@@ -9,6 +9,7 @@ use netcheck_core::checks::registration::RegistrationReport;
 use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
 use netcheck_core::checks::traceroute::TracerouteReport;
+use netcheck_core::diagnosis::{Diagnosis, Reachability, Stage};
 use netcheck_core::geo::Location;
 use netcheck_core::report::{CheckReport, Severity};
 use netcheck_core::web::Timings;
@@ -31,18 +32,37 @@ pub fn report(r: &Report) -> String {
     for check in &r.checks {
         section(&mut out, check);
     }
+    diagnosis(&mut out, &r.diagnosis, r.duration_ms);
+    out
+}
+
+/// The answer last, where the eye lands: can it be reached, and where it fails.
+fn diagnosis(out: &mut String, d: &Diagnosis, duration_ms: f64) {
+    let head = match d.reachability {
+        Reachability::Reachable => Status::Ok,
+        Reachability::Degraded => Status::Warning,
+        Reachability::Unreachable => Status::Failed,
+        Reachability::Unknown => Status::Skipped,
+    };
     let _ = writeln!(
         out,
-        "\n{} {} in {:.0} ms",
-        mark(r.status),
-        if r.is_healthy() {
-            "reachable and healthy"
-        } else {
-            "problems found"
-        },
-        r.duration_ms
+        "\n{} {} {}",
+        mark(head),
+        style(&d.summary).bold(),
+        style(format!("· {duration_ms:.0} ms")).dim()
     );
-    out
+    for p in &d.problems {
+        let stage = match p.stage {
+            Stage::Registration => "registration",
+            Stage::Name => "name",
+            Stage::Route => "route",
+            Stage::Connection => "connection",
+            Stage::Tls => "tls",
+            Stage::Http => "http",
+            Stage::Loss => "loss",
+        };
+        let _ = writeln!(out, "  {stage:<12} {}", p.message);
+    }
 }
 
 fn section(out: &mut String, c: &CheckReport) {

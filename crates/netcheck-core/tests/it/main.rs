@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod diagnosis;
 mod dns;
 mod location;
 mod registration;

@@ -178,7 +178,7 @@ async fn text_output_has_live_lines_then_a_report_without_colour_under_no_color(
     );
     assert!(stdout.contains("netcheck test page"), "{stdout}");
     assert!(stdout.contains("verdict: valid"), "{stdout}");
-    assert!(stdout.contains("reachable and healthy"), "{stdout}");
+    assert!(stdout.contains(" is reachable: HTTP 200 from "), "{stdout}");
     assert!(
         !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
         "NO_COLOR must remove escape codes"

@@ -363,6 +363,26 @@ fn refused_and_dropped_are_told_apart(tb: &Testbed) -> Outcome {
     expect(
         code == 1 && codes(&report, "site").contains(&"site_connect_timeout".into()),
         || format!("dropped: {}", check(&report, "site")),
+    )?;
+    // The diagnosis names the cause, and where the route ends.
+    let (_, report) = netcheck(
+        tb,
+        "https://dropped.netcheck.test/",
+        &["--only", "site,traceroute", "--connect-timeout", "1"],
+    );
+    let d = &report["diagnosis"];
+    let stages: Vec<&str> = d["problems"]
+        .as_array()
+        .map(|p| p.iter().filter_map(|p| p["stage"].as_str()).collect())
+        .unwrap_or_default();
+    expect(
+        d["reachability"] == "unreachable"
+            && stages.first() == Some(&"route")
+            && stages.contains(&"connection")
+            && d["problems"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("ends after hop")),
+        || format!("dropped: diagnosis {d}"),
     )
 }
 

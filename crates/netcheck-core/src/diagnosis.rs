@@ -1,0 +1,359 @@
+//! The report's answer in plain words: can the target be reached, and if not, where it fails.
+//!
+//! A connection meets its obstacles in order — the name, the route, the connection, TLS, HTTP —
+//! so the problems are put in that order and the first one is the cause: a name that does not
+//! resolve explains the refused connection and the empty ping after it. Each check has already
+//! judged its own facts (its findings); this reads those judgements, and the facts where a
+//! sentence needs them (the answering address, the hop where a route ends).
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::site::SiteReport;
+use crate::checks::traceroute::TracerouteReport;
+use crate::report::{CheckReport, Finding, Report, Section, Severity, Status};
+
+/// Whether the target can be reached, in one word.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Reachability {
+    /// The site answered and nothing on the way failed.
+    Reachable,
+    /// It answers, with problems: an HTTP error, a certificate browsers refuse, packet loss.
+    Degraded,
+    /// It cannot be reached: the name, the route or the connection fails.
+    Unreachable,
+    /// Nothing that ran can tell (only DNS or registration was asked for, say).
+    #[default]
+    Unknown,
+}
+
+/// Where on the way to the site a problem sits, in the order a connection meets them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The domain's registration (expired, on hold).
+    Registration,
+    /// Resolving the name to addresses.
+    Name,
+    /// The network path to the addresses.
+    Route,
+    /// Opening a TCP connection.
+    Connection,
+    /// The TLS handshake and the certificate.
+    Tls,
+    /// The HTTP exchange.
+    Http,
+    /// Packets lost on the way.
+    Loss,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Problem {
+    pub stage: Stage,
+    pub severity: Severity,
+    /// The check that found it.
+    pub check: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Diagnosis {
+    pub reachability: Reachability,
+    /// One sentence for a person: the answer, and the cause when there is one.
+    pub summary: String,
+    /// Every problem found, first obstacle first, failures before warnings within a stage.
+    pub problems: Vec<Problem>,
+}
+
+/// The stage a check's finding speaks of, for the findings that bear on reaching the site (a
+/// missing security header does not).
+fn stage_of(check: &str, code: &str) -> Option<Stage> {
+    Some(match code {
+        "registration_expired" | "registration_on_hold" | "registration_expires_soon" => {
+            Stage::Registration
+        }
+        "dns_nxdomain" | "dns_servfail" | "dns_refused" | "dns_timeout" | "dns_no_address"
+        | "dns_error" | "dnssec_bogus" | "site_dns" | "tls_dns" => Stage::Name,
+        "site_refused"
+        | "site_connect_timeout"
+        | "site_unreachable"
+        | "tls_refused"
+        | "tls_connect_failed" => Stage::Connection,
+        "tls_timeout"
+        | "tls_handshake_failed"
+        | "tls_no_common_protocol"
+        | "site_tls"
+        | "no_https" => Stage::Tls,
+        _ if check == "tls" && code.starts_with("certificate_") => Stage::Tls,
+        "http_client_error"
+        | "http_server_error"
+        | "http_redirect_unfollowed"
+        | "redirect_loop"
+        | "redirect_too_many"
+        | "redirect_bad_location"
+        | "site_http_broken"
+        | "site_timeout" => Stage::Http,
+        "ping_loss" | "ping_no_reply" => Stage::Loss,
+        _ => return None,
+    })
+}
+
+/// Reads the report's checks into a diagnosis.
+pub fn diagnose(report: &Report) -> Diagnosis {
+    let host = report.target.host.as_str();
+    let mut problems: Vec<Problem> = Vec::new();
+    for check in &report.checks {
+        for f in check
+            .findings
+            .iter()
+            .filter(|f| f.severity > Severity::Info)
+        {
+            if let Some(stage) = stage_of(&check.id, &f.code) {
+                problems.push(problem(stage, check, f));
+            }
+        }
+    }
+    // A check that ran out of time before it had facts has no findings to read.
+    for check in &report.checks {
+        if matches!(check.id.as_str(), "site" | "tls")
+            && check.data.is_none()
+            && check.status == Status::TimedOut
+        {
+            problems.push(Problem {
+                stage: Stage::Connection,
+                severity: Severity::Failure,
+                check: check.id.clone(),
+                message: check
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| format!("the {} check ran out of time", check.id)),
+            });
+        }
+    }
+    let site = section(report, "site", |s| match s {
+        Section::Site(s) => Some(s),
+        _ => None,
+    });
+    let answered = site.and_then(|s| s.status);
+    let blocked = problems.iter().any(|p| {
+        p.severity == Severity::Failure && matches!(p.stage, Stage::Name | Stage::Connection)
+    });
+    // A ping nobody answers says little when the site does (ICMP is often filtered); it is
+    // worth saying when nothing else answers either.
+    problems.retain(|p| {
+        !(p.stage == Stage::Loss && answered.is_some() && p.message.starts_with("no reply"))
+    });
+    // Where the route ends tells where to look when the connection fails.
+    let trace = section(report, "traceroute", |s| match s {
+        Section::Traceroute(t) => Some(t),
+        _ => None,
+    });
+    if let Some(trace) = trace.filter(|_| blocked || answered.is_none()) {
+        problems.extend(route_problems(trace));
+    }
+    problems.sort_by_key(|p| (p.stage, std::cmp::Reverse(p.severity)));
+    // The site and TLS checks meet the name's failure again; the DNS check said it first and
+    // best. Other stages keep every check's word (the site's port and TLS's 443 differ).
+    if problems
+        .iter()
+        .any(|p| p.stage == Stage::Name && p.check == "dns")
+    {
+        problems.retain(|p| p.stage != Stage::Name || p.check == "dns");
+    }
+
+    let http_ran = site.is_some() || report.check("tls").is_some_and(|c| c.data.is_some());
+    let no_answer = site.is_some() && answered.is_none();
+    let reachability = if blocked || no_answer {
+        Reachability::Unreachable
+    } else if !problems.is_empty() {
+        Reachability::Degraded
+    } else if http_ran || report.check("ping").is_some_and(|c| c.data.is_some()) {
+        Reachability::Reachable
+    } else {
+        Reachability::Unknown
+    };
+    let cause = problems
+        .iter()
+        .find(|p| p.severity == Severity::Failure)
+        .or(problems.first());
+    let summary = match (reachability, cause) {
+        (Reachability::Unreachable, Some(p)) => {
+            format!("{host} cannot be reached: {}", p.message)
+        }
+        (Reachability::Unreachable, None) => format!(
+            "{host} cannot be reached: {}",
+            site.and_then(SiteReport::error)
+                .map(|e| e.message().to_owned())
+                .unwrap_or_else(|| "the site gave no answer".into())
+        ),
+        (Reachability::Degraded, Some(p)) => format!("{host} answers, but {}", p.message),
+        (Reachability::Reachable, _) => reachable_summary(host, report, site),
+        _ => unknown_summary(host, report),
+    };
+    Diagnosis {
+        reachability,
+        summary,
+        problems,
+    }
+}
+
+fn problem(stage: Stage, check: &CheckReport, f: &Finding) -> Problem {
+    Problem {
+        stage,
+        severity: f.severity,
+        check: check.id.clone(),
+        message: f.message.clone(),
+    }
+}
+
+fn section<'a, T>(
+    report: &'a Report,
+    id: &str,
+    pick: impl Fn(&'a Section) -> Option<&'a T>,
+) -> Option<&'a T> {
+    report.check(id)?.data.as_ref().and_then(pick)
+}
+
+/// A router's "unreachable", or the last hop that answered before the silence.
+fn route_problems(trace: &TracerouteReport) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for t in trace.targets.iter().filter(|t| !t.reached) {
+        let said_unreachable = t.hops.iter().find(|h| h.unreachable.is_some());
+        let message = match said_unreachable {
+            Some(h) => format!(
+                "on the way to {}, hop {} ({}) says the destination is unreachable ({})",
+                t.address,
+                h.ttl,
+                h.addresses
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                h.unreachable.as_deref().unwrap_or("")
+            ),
+            None => match t.hops.iter().rev().find(|h| !h.silent) {
+                Some(h) => format!(
+                    "the route to {} ends after hop {} ({}): nothing answers beyond it",
+                    t.address,
+                    h.ttl,
+                    h.addresses
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+                None if !t.hops.is_empty() => {
+                    format!("no router on the way to {} answers", t.address)
+                }
+                None => continue,
+            },
+        };
+        out.push(Problem {
+            stage: Stage::Route,
+            severity: Severity::Warning,
+            check: "traceroute".into(),
+            message,
+        });
+    }
+    out
+}
+
+fn reachable_summary(host: &str, report: &Report, site: Option<&SiteReport>) -> String {
+    let Some(s) = site else {
+        return match report.check("tls").and_then(|c| c.data.as_ref()) {
+            Some(Section::Tls(t)) if t.error.is_none() => {
+                format!("{host} is reachable: the TLS handshake succeeded")
+            }
+            _ => format!("{host} is reachable: it answers ping"),
+        };
+    };
+    let from = s
+        .hops
+        .last()
+        .and_then(|h| h.remote_address)
+        .map(|a| format!(" from {a}"))
+        .unwrap_or_default();
+    format!(
+        "{host} is reachable: HTTP {}{from} in {:.0} ms",
+        s.status.unwrap_or_default(),
+        s.timings.total_ms
+    )
+}
+
+fn unknown_summary(host: &str, report: &Report) -> String {
+    match report.check("dns").and_then(|c| c.data.as_ref()) {
+        Some(Section::Dns(d)) if !d.addresses.is_empty() => {
+            let addresses: Vec<String> = d.addresses.iter().map(ToString::to_string).collect();
+            format!(
+                "{host} resolves to {}; no connection was tried",
+                addresses.join(", ")
+            )
+        }
+        _ => format!("nothing that ran tells whether {host} can be reached"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netcheck_probe::trace::{Hop, TraceBackend, TraceMode, TraceResult};
+
+    fn hop(ttl: u8, address: Option<&str>, unreachable: Option<&str>) -> Hop {
+        Hop {
+            ttl,
+            addresses: address.map(|a| a.parse().unwrap()).into_iter().collect(),
+            rtts_ms: vec![address.map(|_| 1.0)],
+            loss_percent: if address.is_some() { 0.0 } else { 100.0 },
+            silent: address.is_none(),
+            unreachable: unreachable.map(str::to_owned),
+        }
+    }
+
+    fn trace(hops: Vec<Hop>) -> TracerouteReport {
+        TracerouteReport {
+            targets: vec![TraceResult {
+                address: "192.0.2.7".parse().unwrap(),
+                mode: TraceMode::Udp,
+                backend: TraceBackend::UdpErrorQueue,
+                hops,
+                reached: false,
+                probes_sent: 9,
+                duration_ms: 10.0,
+                fallbacks: Vec::new(),
+                error: None,
+            }],
+            locations: Vec::new(),
+            attribution: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_route_ends_at_the_last_router_that_answered_or_where_one_says_unreachable() {
+        let silent_end = trace(vec![
+            hop(1, Some("198.51.100.1"), None),
+            hop(2, Some("198.51.100.2"), None),
+            hop(3, None, None),
+        ]);
+        let [p] = route_problems(&silent_end).try_into().unwrap();
+        assert_eq!(
+            p.message,
+            "the route to 192.0.2.7 ends after hop 2 (198.51.100.2): nothing answers beyond it"
+        );
+        let refused = trace(vec![
+            hop(1, Some("198.51.100.1"), None),
+            hop(2, Some("198.51.100.9"), Some("host unreachable")),
+        ]);
+        let [p] = route_problems(&refused).try_into().unwrap();
+        assert_eq!(
+            p.message,
+            "on the way to 192.0.2.7, hop 2 (198.51.100.9) says the destination is unreachable (host unreachable)"
+        );
+        assert_eq!(
+            route_problems(&trace(vec![hop(1, None, None)]))[0].message,
+            "no router on the way to 192.0.2.7 answers"
+        );
+        assert!(route_problems(&trace(Vec::new())).is_empty());
+    }
+}
