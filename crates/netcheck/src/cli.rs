@@ -33,6 +33,28 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Print the JSON Schema of the report and of the events (docs/report.schema.json).
     Schema,
+    /// Serve the HTTP API: GET /api/v1/run?target=… streams each check's result as it
+    /// finishes (Server-Sent Events), /api/v1/report answers with the report (docs/api.md).
+    Serve(Box<ServeArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:8080",
+        env = "NETCHECK_LISTEN"
+    )]
+    pub listen: SocketAddr,
+    /// Reports run at once; a request beyond that is answered 503.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub max_concurrent: u16,
+    /// The engine's settings for every report served (a request chooses only the target and
+    /// the checks).
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +71,19 @@ pub struct CheckArgs {
     /// Print one JSON document instead of the text report.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+impl CheckArgs {
+    pub fn config(&self) -> Result<Config, String> {
+        self.engine.config()
+    }
+}
+
+/// How the engine runs: shared by `check` and `serve`.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
     /// DNS server to ask, ADDR or ADDR:PORT (repeatable, asked in order). Default: /etc/resolv.conf.
     #[arg(
         long = "resolver",
@@ -130,7 +165,7 @@ pub enum TraceModeArg {
     Tcp,
 }
 
-impl CheckArgs {
+impl EngineArgs {
     pub fn config(&self) -> Result<Config, String> {
         let known: Vec<&str> = netcheck_core::checks::registry()
             .iter()

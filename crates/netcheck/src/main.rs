@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     match cli.command {
         Command::Check(args) => check(*args),
+        Command::Serve(args) => serve(*args),
         Command::Schema => {
             let schema = netcheck_core::report::json_schema();
             match serde_json::to_string_pretty(&schema) {
@@ -61,15 +62,8 @@ fn check(args: cli::CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("netcheck: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let color = console::colors_enabled_stderr()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -108,6 +102,49 @@ fn check(args: cli::CheckArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn serve(args: cli::ServeArgs) -> ExitCode {
+    let engine = match args.engine.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = netcheck_server::ServerConfig {
+        engine,
+        max_concurrent: usize::from(args.max_concurrent),
+    };
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        let local = listener.local_addr()?;
+        eprintln!("netcheck: serving the API on http://{local}/api/v1/");
+        netcheck_server::serve(listener, config).await
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netcheck: cannot serve on {}: {e}", args.listen);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("netcheck: cannot start the async runtime: {e}");
+            None
+        }
     }
 }
 

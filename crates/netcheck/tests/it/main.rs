@@ -280,3 +280,45 @@ fn docs_report_schema_is_what_the_types_generate() {
         "{required:?}"
     );
 }
+
+#[tokio::test]
+async fn serve_answers_the_api_on_the_address_it_prints() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let p = peers("serve").await;
+    let mut child = tokio::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--resolver",
+            &p.resolver(),
+            "--ca-file",
+            p.ca(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("serve printed nothing")
+        .unwrap()
+        .unwrap();
+    let addr = line
+        .strip_prefix("netcheck: serving the API on http://")
+        .and_then(|rest| rest.strip_suffix("/api/v1/"))
+        .unwrap_or_else(|| panic!("unexpected line: {line}"));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /api/v1/report?target={}&only=dns,site,tls HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
+        p.url("/")
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    let report: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(report["diagnosis"]["reachability"], "reachable", "{report}");
+}

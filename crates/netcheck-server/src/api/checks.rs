@@ -1,0 +1,27 @@
+//! What the server can run: the check registry's metadata, and the schema of what it returns.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// `GET /api/v1/checks`: every check, in report order, with its own description.
+pub async fn list() -> Json<Value> {
+    let checks: Vec<Value> = netcheck_core::checks::registry()
+        .iter()
+        .map(|c| {
+            let m = c.meta();
+            json!({
+                "id": m.id,
+                "title": m.title,
+                "summary": m.summary,
+                "needs_privileges": m.needs_privileges,
+                "default_timeout_s": m.default_timeout.as_secs_f64(),
+            })
+        })
+        .collect();
+    Json(json!({ "checks": checks }))
+}
+
+/// `GET /api/v1/schema`: the JSON Schema of the report and of the streamed events.
+pub async fn schema() -> Json<Value> {
+    Json(netcheck_core::report::json_schema())
+}

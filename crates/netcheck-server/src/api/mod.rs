@@ -1,0 +1,19 @@
+//! The routes: `/api/v1/…` and `/healthz`. One small file per concern below.
+
+mod checks;
+mod run;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/checks", get(checks::list))
+        .route("/api/v1/schema", get(checks::schema))
+        .route("/api/v1/run", get(run::stream))
+        .route("/api/v1/report", get(run::report))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(state)
+}

@@ -1,0 +1,136 @@
+//! Running a report on request. `GET /api/v1/run?target=…[&only=dns,site]` answers with an
+//! event stream (text/event-stream): `started` and `finished` events as the checks start and end
+//! (the runner's `Event`, as JSON), then one `report` event with the whole report. `GET
+//! /api/v1/report` answers with the report alone, as JSON, when it is done. A client that goes
+//! away stops its run: nobody is left to read it.
+
+use std::convert::Infallible;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::Stream;
+use netcheck_core::runner::Event;
+use netcheck_core::{Config, Report, Target};
+use serde::Deserialize;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+
+use crate::{ApiError, AppState};
+
+#[derive(Debug, Deserialize)]
+pub struct RunQuery {
+    target: Option<String>,
+    /// Check ids, comma-separated; all when absent.
+    only: Option<String>,
+}
+
+/// A validated request: the target, the engine settings for it, and its place among the runs.
+struct Plan {
+    target: Target,
+    config: Config,
+    permit: OwnedSemaphorePermit,
+}
+
+fn plan(
+    state: &AppState,
+    query: Result<Query<RunQuery>, QueryRejection>,
+) -> Result<Plan, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadQuery(e.body_text()))?;
+    let text = query.target.ok_or(ApiError::MissingTarget)?;
+    let target = Target::parse(&text)?;
+    let mut config = (*state.engine).clone();
+    if let Some(only) = query.only.filter(|o| !o.trim().is_empty()) {
+        let registry = netcheck_core::checks::registry();
+        let known: Vec<&str> = registry.iter().map(|c| c.meta().id).collect();
+        let mut ids = Vec::new();
+        for id in only.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !known.contains(&id) {
+                return Err(ApiError::UnknownCheck {
+                    id: id.to_owned(),
+                    known: known.join(", "),
+                });
+            }
+            ids.push(id.to_owned());
+        }
+        config.only = ids;
+    }
+    let permit = state
+        .permits
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Busy(state.max_concurrent))?;
+    Ok(Plan {
+        target,
+        config,
+        permit,
+    })
+}
+
+/// `GET /api/v1/report`: the finished report as JSON.
+pub async fn report(
+    State(state): State<AppState>,
+    query: Result<Query<RunQuery>, QueryRejection>,
+) -> Result<Json<Report>, ApiError> {
+    let plan = plan(&state, query)?;
+    let report = netcheck_core::run(plan.target, plan.config, None).await;
+    drop(plan.permit);
+    Ok(Json(report))
+}
+
+/// The run behind one stream; aborted when the stream is dropped (the client went away).
+struct Running {
+    events: UnboundedReceiver<Event>,
+    task: Option<JoinHandle<Report>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// `GET /api/v1/run`: the events as they happen, then the report.
+pub async fn stream(
+    State(state): State<AppState>,
+    query: Result<Query<RunQuery>, QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let plan = plan(&state, query)?;
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let _permit = plan.permit;
+        netcheck_core::run(plan.target, plan.config, Some(tx)).await
+    });
+    let running = Running {
+        events,
+        task: Some(task),
+    };
+    let stream = futures::stream::unfold(running, |mut running| async move {
+        if let Some(event) = running.events.recv().await {
+            let name = match &event {
+                Event::Started { .. } => "started",
+                Event::Finished { .. } => "finished",
+            };
+            return Some((Ok(json_event(name, &event)), running));
+        }
+        // The runner dropped its sender: the report is ready (or the run died).
+        let task = running.task.take()?;
+        let last = match task.await {
+            Ok(report) => json_event("report", &report),
+            Err(e) => json_event("error", &ApiError::Internal(e.to_string()).body()),
+        };
+        Some((Ok(last), running))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn json_event(name: &str, data: &impl serde::Serialize) -> SseEvent {
+    SseEvent::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|e| SseEvent::default().event("error").data(e.to_string()))
+}

@@ -1,0 +1,64 @@
+//! The one error type of the API and the one JSON shape it takes on the wire:
+//! `{"error": {"code": "bad_target", "message": "…"}}`, with the HTTP status that fits.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use netcheck_core::TargetError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the query needs a target, e.g. ?target=example.com")]
+    MissingTarget,
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("{0}")]
+    BadTarget(#[from] TargetError),
+    #[error("unknown check '{id}'; the checks are: {known}")]
+    UnknownCheck { id: String, known: String },
+    #[error("{0} reports are running, as many as this server runs at once: try again shortly")]
+    Busy(usize),
+    #[error("the report could not be finished: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::MissingTarget => "missing_target",
+            ApiError::BadQuery(_) => "bad_query",
+            ApiError::BadTarget(_) => "bad_target",
+            ApiError::UnknownCheck { .. } => "unknown_check",
+            ApiError::Busy(_) => "busy",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The JSON body of this error.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({ "error": { "code": self.code(), "message": self.to_string() } })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(why) = &self {
+            tracing::error!("{why}");
+        }
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if matches!(self, ApiError::Busy(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        response
+    }
+}
