@@ -82,11 +82,13 @@ fn stage_of(check: &str, code: &str) -> Option<Stage> {
         | "site_connect_timeout"
         | "site_unreachable"
         | "tls_refused"
-        | "tls_connect_failed" => Stage::Connection,
+        | "tls_connect_failed"
+        | "tls_connect_timeout" => Stage::Connection,
         "tls_timeout"
         | "tls_handshake_failed"
         | "tls_no_common_protocol"
         | "site_tls"
+        | "site_certificate"
         | "no_https" => Stage::Tls,
         _ if check == "tls" && code.starts_with("certificate_") => Stage::Tls,
         "http_client_error"
@@ -105,6 +107,9 @@ fn stage_of(check: &str, code: &str) -> Option<Stage> {
 /// Reads the report's checks into a diagnosis.
 pub fn diagnose(report: &Report) -> Diagnosis {
     let host = report.target.host.as_str();
+    // For an http:// target the TLS check shakes hands with the https origin: news about the
+    // host, not about whether the target answers.
+    let tls_is_origin = report.target.scheme == "http";
     let mut problems: Vec<Problem> = Vec::new();
     for check in &report.checks {
         for f in check
@@ -119,10 +124,8 @@ pub fn diagnose(report: &Report) -> Diagnosis {
     }
     // A check that ran out of time before it had facts has no findings to read.
     for check in &report.checks {
-        if matches!(check.id.as_str(), "site" | "tls")
-            && check.data.is_none()
-            && check.status == Status::TimedOut
-        {
+        let counts = check.id == "site" || check.id == "tls" && !tls_is_origin;
+        if counts && check.data.is_none() && check.status == Status::TimedOut {
             problems.push(Problem {
                 stage: Stage::Connection,
                 severity: Severity::Failure,
@@ -139,40 +142,52 @@ pub fn diagnose(report: &Report) -> Diagnosis {
         _ => None,
     });
     let answered = site.and_then(|s| s.status);
+    let something_answered = answered.is_some() || answered_otherwise(report, tls_is_origin);
     let blocked = problems.iter().any(|p| {
         p.severity == Severity::Failure && matches!(p.stage, Stage::Name | Stage::Connection)
     });
-    // A ping nobody answers says little when the site does (ICMP is often filtered); it is
-    // worth saying when nothing else answers either.
-    problems.retain(|p| {
-        !(p.stage == Stage::Loss && answered.is_some() && p.message.starts_with("no reply"))
-    });
-    // Where the route ends tells where to look when the connection fails.
+    let no_answer = site.is_some() && answered.is_none();
+    // A ping nobody answers says little when something else answers (ICMP is often
+    // filtered); it is worth saying when nothing does.
+    problems
+        .retain(|p| !(p.check == "ping" && p.severity == Severity::Failure && something_answered));
+    // Where the route ends tells where to look when nothing gets through.
     let trace = section(report, "traceroute", |s| match s {
         Section::Traceroute(t) => Some(t),
         _ => None,
     });
-    if let Some(trace) = trace.filter(|_| blocked || answered.is_none()) {
+    let nothing_through = blocked || no_answer || !something_answered;
+    if let Some(trace) = trace.filter(|_| nothing_through) {
         problems.extend(route_problems(trace));
     }
     problems.sort_by_key(|p| (p.stage, std::cmp::Reverse(p.severity)));
     // The site and TLS checks meet the name's failure again; the DNS check said it first and
-    // best. Other stages keep every check's word (the site's port and TLS's 443 differ).
+    // best. A certificate the TLS check judged is not told again for the site's first hop.
+    // Other stages keep every check's word (the site's port and TLS's 443 differ).
     if problems
         .iter()
         .any(|p| p.stage == Stage::Name && p.check == "dns")
     {
         problems.retain(|p| p.stage != Stage::Name || p.check == "dns");
     }
+    if problems
+        .iter()
+        .any(|p| p.stage == Stage::Tls && p.check == "tls")
+    {
+        problems.retain(|p| !(p.stage == Stage::Tls && p.check == "site"));
+    }
 
-    let http_ran = site.is_some() || report.check("tls").is_some_and(|c| c.data.is_some());
-    let no_answer = site.is_some() && answered.is_none();
+    let pinged_without_reply = problems
+        .iter()
+        .any(|p| p.stage == Stage::Loss && p.severity == Severity::Failure);
     let reachability = if blocked || no_answer {
         Reachability::Unreachable
-    } else if !problems.is_empty() {
-        Reachability::Degraded
-    } else if http_ran || report.check("ping").is_some_and(|c| c.data.is_some()) {
+    } else if something_answered && problems.is_empty() {
         Reachability::Reachable
+    } else if something_answered {
+        Reachability::Degraded
+    } else if pinged_without_reply {
+        Reachability::Unreachable
     } else {
         Reachability::Unknown
     };
@@ -192,13 +207,27 @@ pub fn diagnose(report: &Report) -> Diagnosis {
         ),
         (Reachability::Degraded, Some(p)) => format!("{host} answers, but {}", p.message),
         (Reachability::Reachable, _) => reachable_summary(host, report, site),
-        _ => unknown_summary(host, report),
+        (_, cause) => match cause {
+            Some(p) => format!("{}; {}", unknown_summary(host, report), p.message),
+            None => unknown_summary(host, report),
+        },
     };
     Diagnosis {
         reachability,
         summary,
         problems,
     }
+}
+
+/// Whether anything but the site answered: the target's own TLS handshake, a ping reply, the
+/// trace reaching it.
+fn answered_otherwise(report: &Report, tls_is_origin: bool) -> bool {
+    report.checks.iter().any(|c| match &c.data {
+        Some(Section::Tls(t)) => !tls_is_origin && t.error.is_none() && t.version.is_some(),
+        Some(Section::Ping(p)) => p.targets.iter().any(|t| t.received > 0),
+        Some(Section::Traceroute(t)) => t.targets.iter().any(|t| t.reached),
+        _ => false,
+    })
 }
 
 fn problem(stage: Stage, check: &CheckReport, f: &Finding) -> Problem {
@@ -262,12 +291,21 @@ fn route_problems(trace: &TracerouteReport) -> Vec<Problem> {
 
 fn reachable_summary(host: &str, report: &Report, site: Option<&SiteReport>) -> String {
     let Some(s) = site else {
-        return match report.check("tls").and_then(|c| c.data.as_ref()) {
-            Some(Section::Tls(t)) if t.error.is_none() => {
-                format!("{host} is reachable: the TLS handshake succeeded")
+        let how = report.checks.iter().find_map(|c| match &c.data {
+            Some(Section::Tls(t))
+                if !t.https_origin_of_http_target && t.error.is_none() && t.version.is_some() =>
+            {
+                Some("the TLS handshake succeeded")
             }
-            _ => format!("{host} is reachable: it answers ping"),
-        };
+            Some(Section::Ping(p)) if p.targets.iter().any(|t| t.received > 0) => {
+                Some("it answers ping")
+            }
+            Some(Section::Traceroute(t)) if t.targets.iter().any(|t| t.reached) => {
+                Some("the route reaches it")
+            }
+            _ => None,
+        });
+        return format!("{host} is reachable: {}", how.unwrap_or("it answers"));
     };
     let from = s
         .hops
@@ -327,6 +365,77 @@ mod tests {
             locations: Vec::new(),
             attribution: Vec::new(),
         }
+    }
+
+    /// A report from fixture JSON: the target, and checks as (id, status, findings, data).
+    fn report(target: &str, scheme: &str, checks: serde_json::Value) -> Report {
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "netcheck_version": "test",
+            "target": {"input": target, "url": format!("{scheme}://{target}/"), "scheme": scheme,
+                       "host": target, "host_kind": "name", "port": 443, "explicit_port": false},
+            "started_at": "2026-11-26T00:00:00Z",
+            "duration_ms": 10.0,
+            "status": "failed",
+            "checks": checks,
+        }))
+        .unwrap()
+    }
+
+    fn ping_without_reply() -> serde_json::Value {
+        serde_json::json!({
+            "id": "ping", "title": "Ping", "status": "failed", "duration_ms": 1000.0,
+            "findings": [{"severity": "failure", "code": "ping_no_reply",
+                          "message": "no reply from 192.0.2.7 to 5 probes (raw ICMP socket)"}],
+            "data": {"kind": "ping", "targets": [{"address": "192.0.2.7", "backend": "icmp_raw",
+                     "probes": [], "sent": 5, "received": 0, "loss_percent": 100.0,
+                     "duplicates": 0, "late": 0}]}
+        })
+    }
+
+    #[test]
+    fn nothing_that_answered_is_never_called_degraded() {
+        // Only ping ran, and nothing replied: unreachable, not "answers, but".
+        let d = diagnose(&report(
+            "a.example",
+            "https",
+            serde_json::json!([ping_without_reply()]),
+        ));
+        assert_eq!(d.reachability, Reachability::Unreachable, "{d:#?}");
+        assert!(
+            d.summary
+                .starts_with("a.example cannot be reached: no reply"),
+            "{}",
+            d.summary
+        );
+        // Only registration ran: whether it can be reached is unknown, the expiry still said.
+        let expired = serde_json::json!([{
+            "id": "registration", "title": "Registration", "status": "failed", "duration_ms": 5.0,
+            "findings": [{"severity": "failure", "code": "registration_expired",
+                          "message": "a.example expired on 2026-01-01T00:00:00Z"}]
+        }]);
+        let d = diagnose(&report("a.example", "https", expired));
+        assert_eq!(d.reachability, Reachability::Unknown, "{d:#?}");
+        assert!(
+            d.summary
+                .ends_with("; a.example expired on 2026-01-01T00:00:00Z"),
+            "{}",
+            d.summary
+        );
+        assert_eq!(d.problems[0].stage, Stage::Registration);
+    }
+
+    #[test]
+    fn an_http_targets_https_origin_does_not_answer_for_the_target() {
+        let tls_origin_timed_out = serde_json::json!([{
+            "id": "tls", "title": "TLS", "status": "timed_out", "duration_ms": 10000.0,
+            "error": "the check did not end within 10 s", "findings": []
+        }]);
+        let d = diagnose(&report("a.example", "http", tls_origin_timed_out.clone()));
+        assert_eq!(d.reachability, Reachability::Unknown, "{d:#?}");
+        assert!(d.problems.is_empty(), "{d:#?}");
+        let d = diagnose(&report("a.example", "https", tls_origin_timed_out));
+        assert_eq!(d.reachability, Reachability::Unreachable, "{d:#?}");
     }
 
     #[test]

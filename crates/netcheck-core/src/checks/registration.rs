@@ -122,7 +122,17 @@ impl Check for RegistrationCheck {
                 .config
                 .whois_server
                 .eq_ignore_ascii_case(crate::whois::IANA);
-            registration.fill_from(merge(&hops, &query, root_is_iana));
+            // Reading up to a few megabytes of text is CPU work: off the runtime's threads.
+            let (hops, merged) = tokio::task::spawn_blocking({
+                let query = query.clone();
+                move || {
+                    let merged = merge(&hops, &query, root_is_iana);
+                    (hops, merged)
+                }
+            })
+            .await
+            .map_err(|e| CheckError::Failed(format!("reading the WHOIS answers failed: {e}")))?;
+            registration.fill_from(merged);
             Ok(Section::Registration(RegistrationReport {
                 query,
                 registration,

@@ -201,6 +201,7 @@ pub fn assess(report: &SiteReport) -> Vec<Finding> {
             } => "tls_no_common_protocol",
             FetchError::Tls { .. } => "site_tls",
             FetchError::Http { .. } => "site_http_broken",
+            FetchError::Timeout { phase, .. } if phase == "connect" => "site_connect_timeout",
             FetchError::Timeout { .. } => "site_timeout",
         };
         findings.push(Finding::failure(code, e.message().to_owned()));

@@ -240,12 +240,16 @@ pub fn assess(report: &TlsReport) -> Vec<Finding> {
     }
     // An http:// target: its https origin is extra news, never a failure of the target.
     let origin = format!("https://{}/", report.server_name);
-    if let Some(
-        FetchError::Refused { message }
-        | FetchError::ConnectTimeout { message }
-        | FetchError::Unreachable { message },
-    ) = &report.error
-    {
+    let cannot_connect = match &report.error {
+        Some(
+            FetchError::Refused { message }
+            | FetchError::ConnectTimeout { message }
+            | FetchError::Unreachable { message },
+        ) => Some(message),
+        Some(FetchError::Timeout { phase, message }) if phase == "connect" => Some(message),
+        _ => None,
+    };
+    if let Some(message) = cannot_connect {
         return vec![Finding::warning(
             "no_https",
             format!("the target is http:// and {origin} cannot be reached: {message}"),
@@ -275,6 +279,8 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
                 ..
             } => "tls_no_common_protocol",
             FetchError::Tls { .. } => "tls_handshake_failed",
+            // The check's time ran out while connecting: the connection is the problem.
+            FetchError::Timeout { phase, .. } if phase == "connect" => "tls_connect_timeout",
             FetchError::Timeout { .. } => "tls_timeout",
             FetchError::Refused { .. } => "tls_refused",
             FetchError::Dns { .. } => "tls_dns",

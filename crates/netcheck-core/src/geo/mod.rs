@@ -95,11 +95,7 @@ impl LazyDb {
     }
 
     fn is_dbip(&self) -> bool {
-        let named = self
-            .path
-            .to_string_lossy()
-            .to_ascii_lowercase()
-            .contains("dbip");
+        let named = file_name(&self.path).contains("dbip");
         let typed = self
             .reader
             .get()
@@ -123,6 +119,11 @@ struct AsnSource {
 
 impl AsnSource {
     fn lookup(&self, ip: IpAddr) -> Option<(u32, String)> {
+        // Once the file proved unsorted, the sorted copy answers everything.
+        if let Some(Ok(table)) = self.loaded.get() {
+            let (asn, org) = table.lookup(ip)?;
+            return Some((asn, org.to_owned()));
+        }
         let searched = self
             .file
             .as_ref()
@@ -153,13 +154,20 @@ impl AsnSource {
 /// Whether a file's name says it holds only the other family (ip-location-db's `-ipv4`,
 /// `-ipv6`), so it need not be read for `ip`.
 fn other_family(path: &Path, ip: IpAddr) -> bool {
-    let name = path.to_string_lossy().to_ascii_lowercase();
+    let name = file_name(path);
     let v4 = ip.is_ipv4() || matches!(ip, IpAddr::V6(a) if a.to_ipv4_mapped().is_some());
     if v4 {
         name.contains("ipv6")
     } else {
         name.contains("ipv4")
     }
+}
+
+/// A file's own name, lower case: directories say nothing of what a file holds.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// Addresses placed, with what their display must carry.

@@ -157,9 +157,19 @@ async fn ask(
         Ok((bytes, truncated, note)) => {
             hop.bytes = bytes.len();
             hop.truncated = truncated;
-            hop.text = decode(server, &bytes, truncated);
-            hop.referral = parse::referral(&hop.text).filter(|r| !same_server(r, server));
+            let owned = server.to_owned();
+            // Decoding and reading a megabyte of text is CPU work: off the runtime's threads.
+            let read = tokio::task::spawn_blocking(move || {
+                let text = decode(&owned, &bytes, truncated);
+                let referral = parse::referral(&text).filter(|r| !same_server(r, &owned));
+                (text, referral)
+            })
+            .await;
             hop.error = note;
+            match read {
+                Ok((text, referral)) => (hop.text, hop.referral) = (text, referral),
+                Err(e) => hop.error = Some(format!("reading the answer failed: {e}")),
+            }
         }
         Err(e) => hop.error = Some(e),
     }

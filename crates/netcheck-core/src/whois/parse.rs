@@ -145,6 +145,7 @@ fn pairs(text: &str) -> Vec<Pair> {
         if let Some(h) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']'))
             && !h.contains([']', '['])
             && !h.trim().is_empty()
+            && h.len() <= MAX_KEY
         {
             section = Some(normalise_key(h));
             under_section = 0;
@@ -204,6 +205,10 @@ fn pairs(text: &str) -> Vec<Pair> {
     out
 }
 
+/// A key or header longer than this is text, not a name: each pair carries its header, so an
+/// unbounded one would be copied into every pair after it.
+const MAX_KEY: usize = 48;
+
 fn is_comment(line: &str) -> bool {
     line.starts_with('%') || line.starts_with('#') || line.starts_with(">>>")
 }
@@ -213,7 +218,7 @@ fn is_comment(line: &str) -> bool {
 fn split_key(line: &str) -> Option<(String, &str)> {
     let (key, value) = line.split_once(':')?;
     let usable = !key.trim().is_empty()
-        && key.len() <= 48
+        && key.len() <= MAX_KEY
         && !key.chars().any(|c| c.is_ascii_digit())
         && !value.starts_with("//");
     usable.then(|| (normalise_key(key), value.trim()))
@@ -226,7 +231,7 @@ fn bracketed(line: &str) -> Option<(String, &str)> {
         return None;
     }
     let (key, value) = line[open + 1..].split_once(']')?;
-    (!key.trim().is_empty()).then(|| (normalise_key(key), value.trim()))
+    (!key.trim().is_empty() && key.len() <= MAX_KEY).then(|| (normalise_key(key), value.trim()))
 }
 
 fn normalise_key(key: &str) -> String {
@@ -450,6 +455,8 @@ struct Found {
     registrant: Best,
     registrar: Best,
     country: Best,
+    /// Handles already followed.
+    seen: std::collections::HashSet<(&'static str, String)>,
 }
 
 /// The registration fields of one WHOIS answer.
@@ -538,6 +545,11 @@ fn domain_field(r: &mut Registration, objects: &Objects, pair: &Pair, found: &mu
         | "account name"
         | "current registar"
         | "current registrar" => {
+            // Each value is weighed once: an answer repeating a line thousands of times must
+            // not make the work grow with the square of its length.
+            if !found.seen.insert(("registrar", value.to_lowercase())) {
+                return;
+            }
             // A registrar's handle may head an object of its own that gives its name.
             match objects.registrar_name(value, pair.paragraph) {
                 Some(name) => found.registrar.offer(0, name),
@@ -554,6 +566,9 @@ fn domain_field(r: &mut Registration, objects: &Objects, pair: &Pair, found: &mu
         | "org-name"
         | "orgname" => found.registrant.offer(0, value),
         "registrant" | "holder" | "holder-c" | "登録者名" => {
+            if !found.seen.insert(("registrant", value.to_lowercase())) {
+                return;
+            }
             // A handle names an object in another paragraph (AFNIC, CZ.NIC, ISNIC, NIC.ar).
             match objects.object(value) {
                 Some(object) => {
@@ -1150,6 +1165,32 @@ mod tests {
         );
         assert!(tk.status.is_empty(), "{:?}", tk.status);
         assert_eq!(tk.registrant_organization.as_deref(), Some("Example Inc."));
+    }
+
+    #[test]
+    fn an_overlong_header_or_key_is_text_not_a_name() {
+        // A 60 KB "[registrant…]" line would scope everything after it (and be copied into
+        // every pair); as text it governs nothing.
+        let header = format!("[{}]\n", "registrant".repeat(6000));
+        let text = format!(
+            "{header}registrar: Example Registrar\n[{}] 2001/01/01\n",
+            "created".repeat(9000)
+        );
+        let r = fields(&text);
+        assert_eq!(r.registrar.as_deref(), Some("Example Registrar"));
+        assert_eq!(r.created, None);
+        // A handle repeated thousands of times is followed once, with the same result.
+        let mut text = String::from("domain: example.fr\n");
+        text.push_str(&"holder-c: EX1-FRNIC\n".repeat(5000));
+        text.push_str("\nnic-hdl: EX1-FRNIC\ncontact: Example SAS\ncountry: FR\n");
+        let r = fields(&text);
+        assert_eq!(
+            (
+                r.registrant_organization.as_deref(),
+                r.registrant_country.as_deref()
+            ),
+            (Some("Example SAS"), Some("FR"))
+        );
     }
 
     #[test]

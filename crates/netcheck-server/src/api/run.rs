@@ -55,6 +55,11 @@ fn plan(
             }
             ids.push(id.to_owned());
         }
+        if ids.is_empty() {
+            return Err(ApiError::BadQuery(format!(
+                "only='{only}' names no check; leave it out to run them all"
+            )));
+        }
         config.only = ids;
     }
     let permit = state
