@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub engine: Config,
     /// Reports that may run at once; a request beyond that is answered 503 at once.
     pub max_concurrent: usize,
+    /// The built web UI (web/dist), served at `/`; without it `/` says how to build it.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 /// Shared by every request.
@@ -40,11 +42,23 @@ pub struct AppState {
 /// The API as a router, for `serve` or for a test to call without a socket.
 pub fn app(config: ServerConfig) -> Router {
     let max_concurrent = config.max_concurrent.max(1);
-    api::routes(AppState {
+    let routes = api::routes(AppState {
         engine: Arc::new(config.engine),
         permits: Arc::new(Semaphore::new(max_concurrent)),
         max_concurrent,
-    })
+    });
+    match config.web_dir.filter(|d| d.join("index.html").is_file()) {
+        Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => routes.route("/", axum::routing::get(no_ui)),
+    }
+}
+
+/// `/` when the UI has not been built.
+async fn no_ui() -> (axum::http::StatusCode, &'static str) {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        "netcheck's web UI is not built here: run scripts/web, then serve with --web-dir web/dist.\nThe API is at /api/v1/ (docs/api.md).\n",
+    )
 }
 
 /// Serves the API on `listener` until the process ends.

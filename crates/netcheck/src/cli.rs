@@ -51,6 +51,14 @@ pub struct ServeArgs {
     /// Reports run at once; a request beyond that is answered 503.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub max_concurrent: u16,
+    /// The built web UI, served at / (scripts/web builds it into web/dist).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "web/dist",
+        env = "NETCHECK_WEB_DIR"
+    )]
+    pub web_dir: PathBuf,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]

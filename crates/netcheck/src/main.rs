@@ -116,6 +116,7 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
     let config = netcheck_server::ServerConfig {
         engine,
         max_concurrent: usize::from(args.max_concurrent),
+        web_dir: Some(args.web_dir.clone()),
     };
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;

@@ -44,6 +44,7 @@ fn server_config(
     ServerConfig {
         engine,
         max_concurrent,
+        web_dir: None,
     }
 }
 
@@ -260,4 +261,35 @@ async fn a_full_server_says_busy_and_a_client_that_leaves_frees_its_place() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(freed, "the place of a client that left was not freed");
+}
+
+#[tokio::test]
+async fn the_ui_is_served_from_its_directory_or_its_absence_explained() {
+    let dns = dns().await;
+    let router = app(server_config(dns.addr, Duration::from_secs(2), 4));
+    let response = get(&router, "/").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let text = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&text).contains("scripts/web"));
+
+    let dir = std::env::temp_dir().join(format!("netcheck-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<title>netcheck</title>").unwrap();
+    let mut config = server_config(dns.addr, Duration::from_secs(2), 4);
+    config.web_dir = Some(dir.clone());
+    let router = app(config);
+    let response = get(&router, "/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&page[..], b"<title>netcheck</title>");
+    // The API still answers beside the files.
+    assert_eq!(
+        get(&router, "/api/v1/checks").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&router, "/../../etc/passwd").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

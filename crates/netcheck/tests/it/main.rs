@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod testbed;
+mod web;
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -281,10 +282,10 @@ fn docs_report_schema_is_what_the_types_generate() {
     );
 }
 
-#[tokio::test]
-async fn serve_answers_the_api_on_the_address_it_prints() {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-    let p = peers("serve").await;
+/// `netcheck serve` on a free loopback port, asking `p`'s resolver and trusting its CA, with
+/// `extra` flags; the child (killed when dropped) and the address it prints.
+async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
     let mut child = tokio::process::Command::new(BIN)
         .args([
             "serve",
@@ -295,6 +296,7 @@ async fn serve_answers_the_api_on_the_address_it_prints() {
             "--ca-file",
             p.ca(),
         ])
+        .args(extra)
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -308,7 +310,17 @@ async fn serve_answers_the_api_on_the_address_it_prints() {
     let addr = line
         .strip_prefix("netcheck: serving the API on http://")
         .and_then(|rest| rest.strip_suffix("/api/v1/"))
-        .unwrap_or_else(|| panic!("unexpected line: {line}"));
+        .unwrap_or_else(|| panic!("unexpected line: {line}"))
+        .to_owned();
+    (child, addr)
+}
+
+#[tokio::test]
+async fn serve_answers_the_api_on_the_address_it_prints() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let p = peers("serve").await;
+    let (_child, addr) = serve(&p, &[]).await;
+    let addr = addr.as_str();
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!(
         "GET /api/v1/report?target={}&only=dns,site,tls HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",

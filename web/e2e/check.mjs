@@ -1,0 +1,51 @@
+// Drives the web UI in headless Chromium (Debian's, through playwright-core) the way a person
+// would: type a target, press Check, watch the cards fill, read the diagnosis and the map; then
+// a bad target. Prints what it saw as one JSON line for the Rust test that started the server
+// (crates/netcheck/tests/it/web.rs) to judge.
+//
+//   node e2e/check.mjs BASE_URL TARGET [SCREENSHOT.png]
+import { chromium } from "playwright-core";
+
+const [base, target, screenshot] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.NETCHECK_CHROMIUM ?? "/usr/bin/chromium",
+  // No background traffic: this machine may reach nothing but loopback.
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors = [];
+  const requests = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  // The bad target below is answered 400 on purpose; Chromium logs that as an error.
+  const expected = (text) => text.includes("status of 400");
+  page.on("console", (m) => m.type() === "error" && !expected(m.text()) && errors.push(m.text()));
+  page.on("request", (r) => requests.push(r.url()));
+
+  await page.goto(base);
+  await page.fill("#target", target);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-check]", { timeout: 30000 });
+  await page.waitForSelector("[data-diagnosis], [data-error]", { timeout: 90000 });
+  const seen = await page.evaluate(() => ({
+    reachability: document.querySelector("[data-diagnosis]")?.getAttribute("data-diagnosis") ?? null,
+    summary: document.querySelector(".diagnosis .summary")?.textContent ?? null,
+    error: document.querySelector("[data-error]")?.textContent ?? null,
+    cards: [...document.querySelectorAll("[data-check]")].map((e) => ({ id: e.dataset.check, status: e.dataset.status })),
+    countries: document.querySelectorAll("#map path.country").length,
+    places: document.querySelectorAll("#map circle.place").length,
+    mapNote: document.querySelector("#map-note")?.textContent ?? "",
+    url: location.search,
+  }));
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+
+  await page.fill("#target", "exa mple.com");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-error]", { timeout: 10000 });
+  const bad = await page.$eval("[data-error]", (e) => ({ code: e.dataset.error, text: e.textContent }));
+
+  const origin = new URL(base).origin;
+  console.log(JSON.stringify({ ...seen, bad, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
+} finally {
+  await browser.close();
+}

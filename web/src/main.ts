@@ -1,0 +1,79 @@
+// The page: a target in, the API's event stream out, each check's card filled as it finishes,
+// then the diagnosis and the map. Everything comes from the report; the page computes no fact.
+
+import { drawMap } from "./map";
+import { diagnosisBanner, el, finish, startedCard } from "./render";
+import { routeOf } from "./route";
+import { readEvents } from "./sse";
+import type { CheckReport, Report } from "./generated/report";
+
+const form = document.querySelector<HTMLFormElement>("#check")!;
+const input = document.querySelector<HTMLInputElement>("#target")!;
+const cards = document.querySelector<HTMLElement>("#cards")!;
+const verdict = document.querySelector<HTMLElement>("#diagnosis")!;
+const map = document.querySelector<SVGSVGElement>("#map")!;
+const mapNote = document.querySelector<HTMLElement>("#map-note")!;
+
+function showRoute(report: Report | null): void {
+  const route = report ? routeOf(report) : { places: [], unplaced: 0 };
+  drawMap(map, route);
+  mapNote.textContent = report
+    ? `${route.places.length} place(s) on the map` +
+      (route.unplaced ? `; ${route.unplaced} address(es) on the way have no public location` : "")
+    : "";
+}
+
+async function run(target: string): Promise<void> {
+  cards.replaceChildren();
+  verdict.replaceChildren();
+  verdict.className = "";
+  showRoute(null);
+  const url = `/api/v1/run?target=${encodeURIComponent(target)}`;
+  history.replaceState(null, "", `?target=${encodeURIComponent(target)}`);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    verdict.replaceChildren(el("p", { class: "error", "data-error": "network" }, `The netcheck server cannot be reached: ${e}`));
+    return;
+  }
+  if (!response.ok || !response.body) {
+    const body = await response.json().catch(() => null);
+    const message = body?.error?.message ?? `the server answered ${response.status}`;
+    verdict.replaceChildren(el("p", { class: "error", "data-error": body?.error?.code ?? "http" }, message));
+    return;
+  }
+  const byId = new Map<string, HTMLElement>();
+  await readEvents(response.body, (event) => {
+    const data = JSON.parse(event.data);
+    if (event.name === "started") {
+      const card = startedCard(data.id, data.title);
+      byId.set(data.id, card);
+      cards.append(card);
+    } else if (event.name === "finished") {
+      const check = data.check as CheckReport;
+      const card = byId.get(check.id) ?? startedCard(check.id, check.title);
+      if (!card.isConnected) cards.append(card);
+      finish(card, check);
+    } else if (event.name === "report") {
+      const report = data as Report;
+      verdict.replaceChildren(diagnosisBanner(report));
+      showRoute(report);
+    } else if (event.name === "error") {
+      verdict.replaceChildren(el("p", { class: "error", "data-error": "internal" }, data?.error?.message ?? event.data));
+    }
+  });
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const target = input.value.trim();
+  if (target) void run(target);
+});
+
+showRoute(null);
+const initial = new URLSearchParams(location.search).get("target");
+if (initial) {
+  input.value = initial;
+  void run(initial);
+}
