@@ -81,6 +81,42 @@ pub struct CheckArgs {
     pub json: bool,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Sending the finished report by e-mail.
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// E-mail the report to this address when it is done (repeatable).
+    #[arg(long = "mail-to", value_name = "ADDRESS")]
+    pub to: Vec<String>,
+    /// The sender; default netcheck@ this host's name.
+    #[arg(long = "mail-from", value_name = "ADDRESS", env = "NETCHECK_MAIL_FROM")]
+    pub from: Option<String>,
+    /// The SMTP server that takes the mail, HOST[:PORT] (port 25 by default).
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        default_value = "localhost",
+        env = "NETCHECK_SMTP_SERVER"
+    )]
+    pub smtp_server: String,
+    /// none: plain SMTP; starttls: STARTTLS required; tls: TLS from the first byte (port 465);
+    /// opportunistic: STARTTLS when the server offers it.
+    #[arg(long, value_enum, default_value_t = SmtpSecurity::Opportunistic, env = "NETCHECK_SMTP_SECURITY")]
+    pub smtp_security: SmtpSecurity,
+    /// User name for SMTP authentication; the password comes from NETCHECK_SMTP_PASSWORD only.
+    #[arg(long, value_name = "USER", env = "NETCHECK_SMTP_USER")]
+    pub smtp_user: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+    Opportunistic,
 }
 
 impl CheckArgs {

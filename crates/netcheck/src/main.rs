@@ -2,6 +2,7 @@
 //! report to a renderer. It measures nothing itself.
 
 mod cli;
+mod mail;
 mod progress;
 mod render;
 
@@ -62,6 +63,13 @@ fn check(args: cli::CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mail = match mail::settings(&args.mail) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };
@@ -97,6 +105,23 @@ fn check(args: cli::CheckArgs) -> ExitCode {
         }
     } else if !write_stdout(&render::report(&report)) {
         return ExitCode::FAILURE;
+    }
+    if let Some(mail) = &mail {
+        // The mail's body is the text report, without the terminal's colours.
+        let colored = console::colors_enabled();
+        console::set_colors_enabled(false);
+        let text = render::report(&report);
+        console::set_colors_enabled(colored);
+        match runtime.block_on(mail::send(mail, &report, text)) {
+            Ok(()) => eprintln!(
+                "netcheck: the report was mailed to {}",
+                args.mail.to.join(", ")
+            ),
+            Err(e) => {
+                eprintln!("netcheck: the report could not be mailed: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if report.is_healthy() {
         ExitCode::SUCCESS

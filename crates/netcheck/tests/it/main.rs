@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod mail;
 mod testbed;
 mod web;
 
@@ -17,7 +18,7 @@ use netcheck_testkit::web::WebServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_netcheck");
 
-async fn netcheck(args: &[&str]) -> Output {
+async fn netcheck(args: &[impl AsRef<std::ffi::OsStr>]) -> Output {
     tokio::process::Command::new(BIN)
         .args(args)
         .env("NO_COLOR", "1")
@@ -63,6 +64,19 @@ impl Peers {
     }
     fn ca(&self) -> &str {
         self.ca_file.to_str().unwrap()
+    }
+    /// `check` of the peers' site, asking their resolver and trusting their CA, with `extra`.
+    fn check_args(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = vec![
+            "check".to_owned(),
+            self.url("/"),
+            "--resolver".to_owned(),
+            self.resolver(),
+            "--ca-file".to_owned(),
+            self.ca().to_owned(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
     }
 }
 
