@@ -39,13 +39,30 @@ try {
   }));
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
 
+  // With a database behind the server: the permalink shows the kept report, with its history.
+  let permalink = null;
+  if (process.env.NETCHECK_E2E_PERMALINK === "1") {
+    await page.waitForSelector("[data-permalink]", { timeout: 10000 });
+    const href = await page.$eval("[data-permalink]", (a) => a.getAttribute("href"));
+    await page.goto(new URL(href, base).href);
+    await page.waitForSelector("[data-stored-at]", { timeout: 10000 });
+    await page.waitForSelector("[data-history]", { timeout: 10000 });
+    permalink = await page.evaluate(() => ({
+      summary: document.querySelector(".diagnosis .summary")?.textContent ?? null,
+      cards: document.querySelectorAll("[data-check]").length,
+      history: document.querySelectorAll("[data-history]").length,
+      target: document.querySelector("#target").value,
+    }));
+    await page.goto(base);
+  }
+
   await page.fill("#target", "exa mple.com");
   await page.click("button[type=submit]");
   await page.waitForSelector("[data-error]", { timeout: 10000 });
   const bad = await page.$eval("[data-error]", (e) => ({ code: e.dataset.error, text: e.textContent }));
 
   const origin = new URL(base).origin;
-  console.log(JSON.stringify({ ...seen, bad, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
+  console.log(JSON.stringify({ ...seen, permalink, bad, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
 } finally {
   await browser.close();
 }

@@ -13,6 +13,7 @@ const cards = document.querySelector<HTMLElement>("#cards")!;
 const verdict = document.querySelector<HTMLElement>("#diagnosis")!;
 const map = document.querySelector<SVGSVGElement>("#map")!;
 const mapNote = document.querySelector<HTMLElement>("#map-note")!;
+const historyList = document.querySelector<HTMLElement>("#history")!;
 
 function showRoute(report: Report | null): void {
   const route = report ? routeOf(report) : { places: [], unplaced: 0 };
@@ -59,10 +60,53 @@ async function run(target: string): Promise<void> {
       const report = data as Report;
       verdict.replaceChildren(diagnosisBanner(report));
       showRoute(report);
+    } else if (event.name === "stored") {
+      verdict.querySelector(".diagnosis")?.append(
+        el("p", { class: "permalink" }, "Permalink: ", el("a", { href: data.permalink, "data-permalink": data.id }, new URL(data.permalink, location.href).href)),
+      );
+      void showHistory(target);
+    } else if (event.name === "not_stored") {
+      verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${data.message}`));
     } else if (event.name === "error") {
       verdict.replaceChildren(el("p", { class: "error", "data-error": "internal" }, data?.error?.message ?? event.data));
     }
   });
+}
+
+/** A kept report, shown as it was: no new run. */
+async function showStored(id: string): Promise<void> {
+  cards.replaceChildren();
+  const response = await fetch(`/api/v1/reports/${encodeURIComponent(id)}`);
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    verdict.replaceChildren(el("p", { class: "error", "data-error": body?.error?.code ?? "http" }, body?.error?.message ?? `the server answered ${response.status}`));
+    return;
+  }
+  const report = body as Report;
+  input.value = report.target.input;
+  verdict.replaceChildren(diagnosisBanner(report));
+  verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-stored-at": report.started_at }, `Kept report of ${report.started_at}`));
+  for (const check of report.checks) {
+    const card = startedCard(check.id, check.title);
+    cards.append(card);
+    finish(card, check);
+  }
+  showRoute(report);
+  void showHistory(report.target.input);
+}
+
+/** The target's earlier reports, when the server keeps them. */
+async function showHistory(target: string): Promise<void> {
+  const response = await fetch(`/api/v1/reports?target=${encodeURIComponent(target)}&limit=10`).catch(() => null);
+  if (!response?.ok) {
+    historyList.replaceChildren();
+    return;
+  }
+  const { reports } = (await response.json()) as { reports: { id: string; created_at: string; reachability: string; summary: string }[] };
+  historyList.replaceChildren(
+    ...(reports.length ? [el("h2", {}, "History")] : []),
+    ...reports.map((r) => el("p", { class: `past ${r.reachability}` }, el("a", { href: `/?report=${r.id}`, "data-history": r.id }, r.created_at), ` ${r.reachability} · ${r.summary}`)),
+  );
 }
 
 form.addEventListener("submit", (e) => {
@@ -72,8 +116,12 @@ form.addEventListener("submit", (e) => {
 });
 
 showRoute(null);
-const initial = new URLSearchParams(location.search).get("target");
-if (initial) {
+const query = new URLSearchParams(location.search);
+const stored = query.get("report");
+const initial = query.get("target");
+if (stored) {
+  void showStored(stored);
+} else if (initial) {
   input.value = initial;
   void run(initial);
 }

@@ -20,6 +20,14 @@ pub enum ApiError {
     Busy(usize),
     #[error("the report could not be finished: {0}")]
     Internal(String),
+    #[error("this server keeps no reports: start it with --database-url")]
+    NoStorage,
+    #[error("'{0}' is not a report id (32 hexadecimal digits)")]
+    BadId(String),
+    #[error("no report is stored under {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] crate::store::StoreError),
 }
 
 impl ApiError {
@@ -31,13 +39,18 @@ impl ApiError {
             ApiError::UnknownCheck { .. } => "unknown_check",
             ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
+            ApiError::NoStorage => "no_storage",
+            ApiError::BadId(_) => "bad_id",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Storage(_) => "storage_unavailable",
         }
     }
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy(_) | ApiError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -50,8 +63,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(why) = &self {
-            tracing::error!("{why}");
+        match &self {
+            ApiError::Internal(why) => tracing::error!("{why}"),
+            ApiError::Storage(why) => tracing::warn!("{why}"),
+            _ => {}
         }
         let mut response = (self.status(), Json(self.body())).into_response();
         if matches!(self, ApiError::Busy(_)) {

@@ -10,6 +10,7 @@
 
 mod api;
 mod error;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub struct ServerConfig {
     pub max_concurrent: usize,
     /// The built web UI (web/dist), served at `/`; without it `/` says how to build it.
     pub web_dir: Option<std::path::PathBuf>,
+    /// Where reports are kept for history and permalinks; none are kept without it.
+    pub store: Option<Arc<store::Store>>,
 }
 
 /// Shared by every request.
@@ -37,6 +40,7 @@ pub struct AppState {
     engine: Arc<Config>,
     permits: Arc<Semaphore>,
     max_concurrent: usize,
+    store: Option<Arc<store::Store>>,
 }
 
 /// The API as a router, for `serve` or for a test to call without a socket.
@@ -46,6 +50,7 @@ pub fn app(config: ServerConfig) -> Router {
         engine: Arc::new(config.engine),
         permits: Arc::new(Semaphore::new(max_concurrent)),
         max_concurrent,
+        store: config.store,
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

@@ -5,5 +5,6 @@
 
 pub mod dns;
 pub mod pki;
+pub mod postgres;
 pub mod web;
 pub mod whois;

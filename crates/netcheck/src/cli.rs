@@ -59,6 +59,15 @@ pub struct ServeArgs {
         env = "NETCHECK_WEB_DIR"
     )]
     pub web_dir: PathBuf,
+    /// PostgreSQL to keep reports in, for history and permalinks
+    /// (postgres://user@host/db); none are kept without it.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "NETCHECK_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]

@@ -138,13 +138,24 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let store = match &args.database_url {
+        Some(url) => match runtime.block_on(netcheck_server::store::Store::open(url)) {
+            Ok(s) => Some(std::sync::Arc::new(s)),
+            Err(e) => {
+                eprintln!("netcheck: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let config = netcheck_server::ServerConfig {
         engine,
         max_concurrent: usize::from(args.max_concurrent),
         web_dir: Some(args.web_dir.clone()),
-    };
-    let Some(runtime) = runtime() else {
-        return ExitCode::FAILURE;
+        store,
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -1,6 +1,7 @@
 //! The routes: `/api/v1/…` and `/healthz`. One small file per concern below.
 
 mod checks;
+mod reports;
 mod run;
 
 use axum::Router;
@@ -14,6 +15,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/v1/schema", get(checks::schema))
         .route("/api/v1/run", get(run::stream))
         .route("/api/v1/report", get(run::report))
+        .route("/api/v1/reports", get(reports::history))
+        .route("/api/v1/reports/{id}", get(reports::one))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(state)
 }

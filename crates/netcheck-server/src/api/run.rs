@@ -4,11 +4,13 @@
 //! /api/v1/report` answers with the report alone, as JSON, when it is done. A client that goes
 //! away stops its run: nobody is left to read it.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
 use netcheck_core::runner::Event;
@@ -74,21 +76,44 @@ fn plan(
     })
 }
 
-/// `GET /api/v1/report`: the finished report as JSON.
+/// Keeps `report` when the server has a store: where it can be read again, or why it was not
+/// kept. A store that fails never costs the caller the report itself.
+async fn keep(state: &AppState, report: &Report) -> Option<Result<String, String>> {
+    let store = state.store.as_ref()?;
+    Some(match store.save(report).await {
+        Ok(id) => Ok(id),
+        Err(e) => {
+            tracing::warn!("{e}");
+            Err(e.to_string())
+        }
+    })
+}
+
+/// `GET /api/v1/report`: the finished report as JSON; `Location` names its permalink when it
+/// was kept.
 pub async fn report(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<(HeaderMap, Json<Report>), ApiError> {
     let plan = plan(&state, query)?;
     let report = netcheck_core::run(plan.target, plan.config, None).await;
     drop(plan.permit);
-    Ok(Json(report))
+    let mut headers = HeaderMap::new();
+    if let Some(Ok(id)) = keep(&state, &report).await
+        && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/reports/{id}"))
+    {
+        headers.insert(header::LOCATION, v);
+    }
+    Ok((headers, Json(report)))
 }
 
 /// The run behind one stream; aborted when the stream is dropped (the client went away).
 struct Running {
     events: UnboundedReceiver<Event>,
     task: Option<JoinHandle<Report>>,
+    /// Events due after the run: the report, then where it was kept.
+    last: VecDeque<SseEvent>,
+    state: AppState,
 }
 
 impl Drop for Running {
@@ -105,6 +130,7 @@ pub async fn stream(
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let plan = plan(&state, query)?;
+    let state = state.clone();
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
         let _permit = plan.permit;
@@ -113,8 +139,13 @@ pub async fn stream(
     let running = Running {
         events,
         task: Some(task),
+        last: VecDeque::new(),
+        state,
     };
     let stream = futures::stream::unfold(running, |mut running| async move {
+        if let Some(event) = running.last.pop_front() {
+            return Some((Ok(event), running));
+        }
         if let Some(event) = running.events.recv().await {
             let name = match &event {
                 Event::Started { .. } => "started",
@@ -124,11 +155,26 @@ pub async fn stream(
         }
         // The runner dropped its sender: the report is ready (or the run died).
         let task = running.task.take()?;
-        let last = match task.await {
-            Ok(report) => json_event("report", &report),
-            Err(e) => json_event("error", &ApiError::Internal(e.to_string()).body()),
+        let report = match task.await {
+            Ok(report) => report,
+            Err(e) => {
+                let error = json_event("error", &ApiError::Internal(e.to_string()).body());
+                return Some((Ok(error), running));
+            }
         };
-        Some((Ok(last), running))
+        // The report goes out first; keeping it takes a round trip to the database.
+        let kept = keep(&running.state, &report).await;
+        match kept {
+            Some(Ok(id)) => running.last.push_back(json_event(
+                "stored",
+                &serde_json::json!({ "id": id, "api": format!("/api/v1/reports/{id}"), "permalink": format!("/?report={id}") }),
+            )),
+            Some(Err(why)) => running
+                .last
+                .push_back(json_event("not_stored", &serde_json::json!({ "message": why }))),
+            None => {}
+        }
+        Some((Ok(json_event("report", &report)), running))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

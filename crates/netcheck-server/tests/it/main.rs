@@ -19,6 +19,8 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+mod store;
+
 async fn dns() -> DnsServer {
     let zone = Zone::new()
         .add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 1)))
@@ -45,6 +47,7 @@ fn server_config(
         engine,
         max_concurrent,
         web_dir: None,
+        store: None,
     }
 }
 

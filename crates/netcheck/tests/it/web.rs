@@ -41,13 +41,26 @@ async fn a_person_checks_a_site_in_the_browser() {
     }
     let p = peers("web").await;
     let dist = web_dir().join("dist");
-    let (_server, addr) = serve(&p, &["--web-dir".as_ref(), dist.as_os_str()]).await;
+    // With root, a real PostgreSQL behind the server: the permalink and history are seen too.
+    let pg = netcheck_testkit::postgres::available()
+        .ok()
+        .map(|()| netcheck_testkit::postgres::Postgres::start());
+    let mut flags: Vec<&std::ffi::OsStr> = vec!["--web-dir".as_ref(), dist.as_os_str()];
+    if let Some(pg) = &pg {
+        flags.push("--database-url".as_ref());
+        flags.push(pg.url.as_ref());
+    }
+    let (_server, addr) = serve(&p, &flags).await;
     let base = format!("http://{addr}/");
     let screenshot = std::env::temp_dir().join(format!("netcheck-web-{}.png", std::process::id()));
     let out = tokio::process::Command::new("node")
         .arg(web_dir().join("e2e/check.mjs"))
         .args([&base, &p.url("/")])
         .arg(&screenshot)
+        .env(
+            "NETCHECK_E2E_PERMALINK",
+            if pg.is_some() { "1" } else { "" },
+        )
         .output()
         .await
         .unwrap();
@@ -101,6 +114,20 @@ async fn a_person_checks_a_site_in_the_browser() {
         seen["url"].as_str().unwrap().starts_with("?target="),
         "a shareable address: {seen:#}"
     );
+    if pg.is_some() {
+        let kept = &seen["permalink"];
+        assert_eq!(
+            kept["summary"], seen["summary"],
+            "the permalink shows the same report: {seen:#}"
+        );
+        assert_eq!(
+            kept["cards"].as_u64(),
+            Some(registry.len() as u64),
+            "{seen:#}"
+        );
+        assert!(kept["history"].as_u64().is_some_and(|n| n >= 1), "{seen:#}");
+        assert_eq!(kept["target"], p.url("/"), "{seen:#}");
+    }
     assert_eq!(seen["bad"]["code"], "bad_target", "{seen:#}");
     assert!(
         seen["bad"]["text"]

@@ -1,0 +1,50 @@
+//! Stored reports: `GET /api/v1/reports/{id}` (the permalink's report) and
+//! `GET /api/v1/reports?target=…&limit=…` (the history, newest first).
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::store::is_id;
+use crate::{ApiError, AppState};
+
+/// At most this many reports in one history answer.
+const HISTORY_MAX: i64 = 100;
+
+pub async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store.as_ref().ok_or(ApiError::NoStorage)?;
+    if !is_id(&id) {
+        return Err(ApiError::BadId(id));
+    }
+    match store.load(&id).await? {
+        Some(report) => Ok(Json(report)),
+        None => Err(ApiError::NotFound(id)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    /// A target as typed (a URL, a host…): its host's reports; all when absent.
+    target: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store.as_ref().ok_or(ApiError::NoStorage)?;
+    let Query(query) = query.map_err(|e| ApiError::BadQuery(e.body_text()))?;
+    let host = match query.target.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => Some(netcheck_core::Target::parse(t)?.host),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(20).clamp(1, HISTORY_MAX);
+    let reports = store.history(host.as_deref(), limit).await?;
+    Ok(Json(json!({ "reports": reports })))
+}
