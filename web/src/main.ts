@@ -24,7 +24,26 @@ function showRoute(report: Report | null): void {
     : "";
 }
 
+/** The run on screen; a new one stops it, so two streams never write into one page. */
+let current: AbortController | null = null;
+
+function failed(code: string, message: string): void {
+  verdict.replaceChildren(el("p", { class: "error", "data-error": code }, message));
+}
+
 async function run(target: string): Promise<void> {
+  current?.abort();
+  const controller = new AbortController();
+  current = controller;
+  try {
+    await stream(target, controller.signal);
+  } catch (e) {
+    if (!controller.signal.aborted) failed("network", `The run stopped: ${e}`);
+  }
+}
+
+async function stream(target: string, signal: AbortSignal): Promise<void> {
+  historyList.replaceChildren();
   cards.replaceChildren();
   verdict.replaceChildren();
   verdict.className = "";
@@ -33,9 +52,9 @@ async function run(target: string): Promise<void> {
   history.replaceState(null, "", `?target=${encodeURIComponent(target)}`);
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch (e) {
-    verdict.replaceChildren(el("p", { class: "error", "data-error": "network" }, `The netcheck server cannot be reached: ${e}`));
+    if (!signal.aborted) failed("network", `The netcheck server cannot be reached: ${e}`);
     return;
   }
   if (!response.ok || !response.body) {
@@ -45,8 +64,15 @@ async function run(target: string): Promise<void> {
     return;
   }
   const byId = new Map<string, HTMLElement>();
+  let reported = false;
   await readEvents(response.body, (event) => {
-    const data = JSON.parse(event.data);
+    if (signal.aborted) return;
+    let data;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      data = { error: { message: event.data } };
+    }
     if (event.name === "started") {
       const card = startedCard(data.id, data.title);
       byId.set(data.id, card);
@@ -57,6 +83,7 @@ async function run(target: string): Promise<void> {
       if (!card.isConnected) cards.append(card);
       finish(card, check);
     } else if (event.name === "report") {
+      reported = true;
       const report = data as Report;
       verdict.replaceChildren(diagnosisBanner(report));
       showRoute(report);
@@ -68,9 +95,12 @@ async function run(target: string): Promise<void> {
     } else if (event.name === "not_stored") {
       verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${data.message}`));
     } else if (event.name === "error") {
-      verdict.replaceChildren(el("p", { class: "error", "data-error": "internal" }, data?.error?.message ?? event.data));
+      failed("internal", data?.error?.message ?? event.data);
     }
   });
+  if (!reported && !signal.aborted && !verdict.querySelector("[data-error]")) {
+    failed("ended", "The run ended before its report arrived: the server stopped or the connection broke.");
+  }
 }
 
 /** A kept report, shown as it was: no new run. */

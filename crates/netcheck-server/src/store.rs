@@ -1,8 +1,10 @@
 //! Stored reports, for history and permalinks, in PostgreSQL (tokio-postgres). A report is kept
-//! whole as JSON beside the few columns a history list shows; its id is random (a UUID's 122
-//! bits), so a permalink cannot be guessed from another. Every query is bounded in time, and a
-//! connection that dropped is made again on the next use. The table is created when missing.
+//! whole as JSON beside the few columns a history list shows; its id is random (a UUID). Kept
+//! reports are public to whoever reaches the server: the history lists them. Every query is
+//! bounded in time (here and by the server's statement_timeout), and a connection that failed
+//! or timed out is dropped and made again on the next use. The table is created when missing.
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,10 +29,11 @@ CREATE INDEX IF NOT EXISTS netcheck_reports_by_target
     ON netcheck_reports (target, created_at DESC);
 ";
 
+/// What a caller is told; the cause (which may name hosts, users, databases) goes to the log.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the report store cannot be used: {0}")]
-    Unavailable(String),
+    #[error("the report store cannot be used now")]
+    Unavailable,
 }
 
 /// One line of a history.
@@ -45,7 +48,7 @@ pub struct Entry {
 }
 
 pub struct Store {
-    url: String,
+    config: tokio_postgres::Config,
     client: Mutex<Option<Arc<Client>>>,
 }
 
@@ -56,39 +59,61 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
+    tracing::warn!("report store: {what}: {e}");
+    StoreError::Unavailable
 }
 
-async fn bounded<T, E: std::fmt::Display>(
-    what: &str,
-    work: impl Future<Output = Result<T, E>>,
-) -> Result<T, StoreError> {
-    match tokio::time::timeout(QUERY_TIMEOUT, work).await {
-        Ok(result) => result.map_err(unavailable),
-        Err(_) => Err(StoreError::Unavailable(format!(
-            "{what} took longer than {} s",
-            QUERY_TIMEOUT.as_secs()
-        ))),
+/// Text PostgreSQL's jsonb cannot hold: U+0000, which remote text (WHOIS, TXT records) may
+/// carry. Replaced, so that no target can keep its reports out of the store.
+fn without_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{fffd}"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_nul),
+        serde_json::Value::Object(map) => {
+            // Keys are ours (field names), never remote text.
+            map.values_mut().for_each(without_nul);
+        }
+        _ => {}
     }
 }
 
 impl Store {
-    /// Connects and creates the table if it is missing.
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
+    /// Connects and creates the table if it is missing. The error says why, for the operator.
+    pub async fn open(url: &str) -> Result<Store, String> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| format!("--database-url is not a PostgreSQL URL: {e}"))?;
+        // The server ends what we would stop waiting for; keepalives notice a peer that left.
+        config
+            .connect_timeout(QUERY_TIMEOUT)
+            .keepalives_idle(Duration::from_secs(30))
+            .options(format!(
+                "-c statement_timeout={}",
+                QUERY_TIMEOUT.as_millis()
+            ));
         let store = Store {
-            url: url.to_owned(),
+            config,
             client: Mutex::new(None),
         };
-        let client = store.connect().await?;
-        bounded("creating the table", client.batch_execute(SCHEMA)).await?;
+        let client = store
+            .connect()
+            .await
+            .map_err(|_| "the report store cannot be reached (see the log)".to_owned())?;
+        client
+            .batch_execute(SCHEMA)
+            .await
+            .map_err(|e| format!("the report store's table cannot be made: {e}"))?;
         *store.client.lock().await = Some(Arc::new(client));
         Ok(store)
     }
 
     async fn connect(&self) -> Result<Client, StoreError> {
-        let (client, connection) =
-            bounded("connecting", tokio_postgres::connect(&self.url, NoTls)).await?;
+        let connecting = tokio::time::timeout(QUERY_TIMEOUT, self.config.connect(NoTls)).await;
+        let (client, connection) = match connecting {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return Err(unavailable("connecting", e)),
+            Err(_) => return Err(unavailable("connecting", "no answer in time")),
+        };
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!("the report store's connection ended: {e}");
@@ -97,9 +122,12 @@ impl Store {
         Ok(client)
     }
 
-    /// The client, connected again if the connection dropped.
+    /// The client, connected again if the connection dropped. Waiting for another request's
+    /// reconnect is bounded like a query.
     async fn client(&self) -> Result<Arc<Client>, StoreError> {
-        let mut slot = self.client.lock().await;
+        let mut slot = tokio::time::timeout(QUERY_TIMEOUT, self.client.lock())
+            .await
+            .map_err(|_| unavailable("waiting for a connection", "another reconnect is slow"))?;
         if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
             return Ok(c.clone());
         }
@@ -108,16 +136,41 @@ impl Store {
         Ok(c)
     }
 
+    /// Runs `work` bounded in time; a connection that timed out or failed is dropped so that
+    /// the next use connects afresh instead of waiting on a dead socket.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        work: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, StoreError> {
+        let outcome = tokio::time::timeout(QUERY_TIMEOUT, work).await;
+        let broken = match &outcome {
+            Err(_) => true,
+            Ok(Err(e)) => e.is_closed() || e.as_db_error().is_none(),
+            Ok(Ok(_)) => false,
+        };
+        if broken {
+            *self.client.lock().await = None;
+        }
+        match outcome {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(unavailable(what, e)),
+            Err(_) => Err(unavailable(what, "no answer in time")),
+        }
+    }
+
     /// Keeps `report`; its id.
     pub async fn save(&self, report: &Report) -> Result<String, StoreError> {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let json = serde_json::to_value(report).map_err(unavailable)?;
+        let mut json =
+            serde_json::to_value(report).map_err(|e| unavailable("serialising the report", e))?;
+        without_nul(&mut json);
         let reachability = serde_json::to_value(report.diagnosis.reachability)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         let client = self.client().await?;
-        bounded(
+        self.bounded(
             "storing the report",
             client.execute(
                 "INSERT INTO netcheck_reports (id, target, reachability, summary, report) \
@@ -126,7 +179,7 @@ impl Store {
                     &id,
                     &report.target.host,
                     &reachability,
-                    &report.diagnosis.summary,
+                    &report.diagnosis.summary.replace('\0', "\u{fffd}"),
                     &json,
                 ],
             ),
@@ -138,18 +191,19 @@ impl Store {
     /// The report kept under `id`, as it was stored (an older report keeps its own shape).
     pub async fn load(&self, id: &str) -> Result<Option<serde_json::Value>, StoreError> {
         let client = self.client().await?;
-        let row = bounded(
-            "reading the report",
-            client.query_opt("SELECT report FROM netcheck_reports WHERE id = $1", &[&id]),
-        )
-        .await?;
+        let row = self
+            .bounded(
+                "reading the report",
+                client.query_opt("SELECT report FROM netcheck_reports WHERE id = $1", &[&id]),
+            )
+            .await?;
         Ok(row.map(|r| r.get(0)))
     }
 
     /// The newest reports, of one target's host or of all, newest first.
     pub async fn history(&self, host: Option<&str>, limit: i64) -> Result<Vec<Entry>, StoreError> {
         let client = self.client().await?;
-        let rows = bounded(
+        let rows = self.bounded(
             "reading the history",
             client.query(
                 "SELECT id, target, \

@@ -116,8 +116,11 @@ impl Postgres {
         };
         let started = Instant::now();
         loop {
+            // Asked on our own socket directory, so another server on the port cannot answer.
             let ready = Command::new(bin.join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+                .arg("-h")
+                .arg(&pg.dir)
+                .args(["-p", &port.to_string()])
                 .stdout(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success());

@@ -115,7 +115,8 @@ pub struct MailArgs {
     /// opportunistic: STARTTLS when the server offers it.
     #[arg(long, value_enum, default_value_t = SmtpSecurity::Opportunistic, env = "NETCHECK_SMTP_SECURITY")]
     pub smtp_security: SmtpSecurity,
-    /// User name for SMTP authentication; the password comes from NETCHECK_SMTP_PASSWORD only.
+    /// User name for SMTP authentication; the password comes from NETCHECK_SMTP_PASSWORD only,
+    /// and is only sent over TLS (opportunistic then means starttls; none is refused).
     #[arg(long, value_name = "USER", env = "NETCHECK_SMTP_USER")]
     pub smtp_user: Option<String>,
 }

@@ -1,8 +1,8 @@
 //! Sending a finished report by e-mail over SMTP (lettre): the diagnosis as the subject, the text
 //! report as the body, the JSON report attached, so the mail reads well and a program can still
-//! take the facts from it. The addresses are checked before anything runs; every SMTP exchange
+//! take the facts from it. The addresses are checked before anything runs; the whole exchange
 //! is bounded in time. The password comes only from the environment, never from the command
-//! line (where `ps` shows it) and never into a log line.
+//! line (where `ps` shows it) and never into a log line, and it is only ever sent over TLS.
 
 use std::time::Duration;
 
@@ -15,8 +15,10 @@ use netcheck_core::Report;
 
 use crate::cli::{MailArgs, SmtpSecurity};
 
-/// No SMTP exchange may take longer than this.
+/// One connection attempt may take this long (lettre bounds connects only)…
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// …and the whole exchange, lookup to the server's last answer, this long.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Subjects longer than this are cut (mail clients show a line).
 const SUBJECT_MAX: usize = 160;
 
@@ -53,25 +55,7 @@ pub fn settings(args: &MailArgs) -> Result<Option<Mail>, String> {
                 .or_else(|_| mailbox("--mail-from", "netcheck <netcheck@localhost>"))?
         }
     };
-    let (host, port) = match args.smtp_server.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
-            h.trim_matches(|c| c == '[' || c == ']').to_owned(),
-            p.parse::<u16>().map_err(|_| {
-                format!(
-                    "--smtp-server takes HOST[:PORT], not '{}'",
-                    args.smtp_server
-                )
-            })?,
-        ),
-        _ => (
-            args.smtp_server.clone(),
-            if args.smtp_security == SmtpSecurity::Tls {
-                465
-            } else {
-                25
-            },
-        ),
-    };
+    let (host, port) = host_port(&args.smtp_server, args.smtp_security)?;
     let credentials = match (&args.smtp_user, std::env::var("NETCHECK_SMTP_PASSWORD")) {
         (Some(user), Ok(password)) => Some(Credentials::new(user.clone(), password)),
         (Some(_), Err(_)) => {
@@ -79,14 +63,53 @@ pub fn settings(args: &MailArgs) -> Result<Option<Mail>, String> {
         }
         (None, _) => None,
     };
+    // A password never crosses the network in clear: with credentials, STARTTLS is required
+    // (an opportunistic upgrade can be stripped from the server's answer on the way).
+    let security = match (args.smtp_security, credentials.is_some()) {
+        (SmtpSecurity::None, true) => {
+            return Err(
+                "--smtp-user would send a password in clear: use --smtp-security starttls or tls"
+                    .into(),
+            );
+        }
+        (SmtpSecurity::Opportunistic, true) => SmtpSecurity::Starttls,
+        (s, _) => s,
+    };
     Ok(Some(Mail {
         to,
         from,
         host,
         port,
-        security: args.smtp_security,
+        security,
         credentials,
     }))
+}
+
+/// `HOST`, `HOST:PORT`, `[IPV6]`, `[IPV6]:PORT` or a bare IPv6 address; the port defaults to
+/// 465 for TLS from the first byte, 25 otherwise.
+fn host_port(server: &str, security: SmtpSecurity) -> Result<(String, u16), String> {
+    let default = if security == SmtpSecurity::Tls {
+        465
+    } else {
+        25
+    };
+    let bad = || format!("--smtp-server takes HOST[:PORT], not '{server}'");
+    let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
+    if let Some(rest) = server.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+        return match after {
+            "" => Ok((host.to_owned(), default)),
+            _ => Ok((
+                host.to_owned(),
+                port(after.strip_prefix(':').ok_or_else(bad)?)?,
+            )),
+        };
+    }
+    match server.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && !h.is_empty() => Ok((h.to_owned(), port(p)?)),
+        _ if server.is_empty() => Err(bad()),
+        _ => Ok((server.to_owned(), default)),
+    }
 }
 
 /// The subject: the diagnosis, on one line.
@@ -132,10 +155,44 @@ pub async fn send(mail: &Mail, report: &Report, text: String) -> Result<(), Stri
     if let Some(c) = &mail.credentials {
         transport = transport.credentials(c.clone());
     }
-    transport
-        .build()
-        .send(message)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("{}:{} did not take the mail: {e}", mail.host, mail.port))
+    let sent = tokio::time::timeout(SEND_TIMEOUT, transport.build().send(message)).await;
+    match sent {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "{}:{} did not take the mail: {e}",
+            mail.host, mail.port
+        )),
+        Err(_) => Err(format!(
+            "{}:{} did not finish taking the mail within {} s",
+            mail.host,
+            mail.port,
+            SEND_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_servers_are_read_with_or_without_port_and_brackets() {
+        let s = SmtpSecurity::None;
+        let ok = |text: &str| host_port(text, s).unwrap();
+        assert_eq!(ok("mail.example"), ("mail.example".into(), 25));
+        assert_eq!(ok("mail.example:587"), ("mail.example".into(), 587));
+        assert_eq!(ok("[::1]"), ("::1".into(), 25));
+        assert_eq!(ok("[::1]:2525"), ("::1".into(), 2525));
+        assert_eq!(ok("::1"), ("::1".into(), 25));
+        assert_eq!(host_port("mail.example", SmtpSecurity::Tls).unwrap().1, 465);
+        for bad in [
+            "",
+            "[::1",
+            "[::1]x",
+            "mail.example:notaport",
+            "mail.example:70000",
+        ] {
+            assert!(host_port(bad, s).is_err(), "{bad}");
+        }
+    }
 }

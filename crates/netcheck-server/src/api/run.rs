@@ -4,7 +4,6 @@
 //! /api/v1/report` answers with the report alone, as JSON, when it is done. A client that goes
 //! away stops its run: nobody is left to read it.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use axum::Json;
@@ -111,8 +110,8 @@ pub async fn report(
 struct Running {
     events: UnboundedReceiver<Event>,
     task: Option<JoinHandle<Report>>,
-    /// Events due after the run: the report, then where it was kept.
-    last: VecDeque<SseEvent>,
+    /// The finished report, still to be kept once it has gone out.
+    to_keep: Option<Report>,
     state: AppState,
 }
 
@@ -139,11 +138,28 @@ pub async fn stream(
     let running = Running {
         events,
         task: Some(task),
-        last: VecDeque::new(),
+        to_keep: None,
         state,
     };
     let stream = futures::stream::unfold(running, |mut running| async move {
-        if let Some(event) = running.last.pop_front() {
+        if let Some(report) = running.to_keep.take() {
+            // Kept by a task of its own, so a client that leaves now does not lose it.
+            let state = running.state.clone();
+            let kept = tokio::spawn(async move { keep(&state, &report).await }).await;
+            let event = match kept {
+                Ok(Some(Ok(id))) => json_event(
+                    "stored",
+                    &serde_json::json!({ "id": id, "api": format!("/api/v1/reports/{id}"), "permalink": format!("/?report={id}") }),
+                ),
+                Ok(Some(Err(why))) => {
+                    json_event("not_stored", &serde_json::json!({ "message": why }))
+                }
+                Ok(None) => return None,
+                Err(e) => json_event(
+                    "not_stored",
+                    &serde_json::json!({ "message": e.to_string() }),
+                ),
+            };
             return Some((Ok(event), running));
         }
         if let Some(event) = running.events.recv().await {
@@ -163,18 +179,11 @@ pub async fn stream(
             }
         };
         // The report goes out first; keeping it takes a round trip to the database.
-        let kept = keep(&running.state, &report).await;
-        match kept {
-            Some(Ok(id)) => running.last.push_back(json_event(
-                "stored",
-                &serde_json::json!({ "id": id, "api": format!("/api/v1/reports/{id}"), "permalink": format!("/?report={id}") }),
-            )),
-            Some(Err(why)) => running
-                .last
-                .push_back(json_event("not_stored", &serde_json::json!({ "message": why }))),
-            None => {}
+        let event = json_event("report", &report);
+        if running.state.store.is_some() {
+            running.to_keep = Some(report);
         }
-        Some((Ok(json_event("report", &report)), running))
+        Some((Ok(event), running))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
@@ -183,5 +192,8 @@ fn json_event(name: &str, data: &impl serde::Serialize) -> SseEvent {
     SseEvent::default()
         .event(name)
         .json_data(data)
-        .unwrap_or_else(|e| SseEvent::default().event("error").data(e.to_string()))
+        .unwrap_or_else(|e| {
+            let body = ApiError::Internal(e.to_string()).body();
+            SseEvent::default().event("error").data(body.to_string())
+        })
 }

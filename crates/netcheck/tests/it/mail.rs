@@ -161,6 +161,28 @@ async fn bad_addresses_stop_before_anything_runs_and_a_refusing_server_fails_the
         "{stderr}"
     );
 
+    // A password is never sent in clear.
+    let out = tokio::process::Command::new(crate::BIN)
+        .args([
+            "check",
+            "a.test",
+            "--mail-to",
+            "ops@example.test",
+            "--smtp-user",
+            "ops",
+        ])
+        .args(["--smtp-security", "none"])
+        .env("NETCHECK_SMTP_PASSWORD", "secret")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("would send a password in clear") && !stderr.contains("secret"),
+        "{stderr}"
+    );
+
     let p = peers("nomail").await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
