@@ -8,21 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 
-bash scripts/setup >/dev/null
-cargo build --release -q -p netcheck -p netcheck-testbed
-bin=$PWD/target/release
-
-layout=$(mktemp)
-"$bin/testbed" up --delay-ms 20 >"$layout" 2>/dev/null &
-testbed_pid=$!
-cleanup() { kill "$testbed_pid" 2>/dev/null || true; wait "$testbed_pid" 2>/dev/null || true; rm -f "$layout"; }
-trap cleanup EXIT
-for _ in $(seq 100); do
-  grep -q '"client_ns"' "$layout" 2>/dev/null && grep -q '}' "$layout" && break
-  sleep 0.1
-done
-ns=$(sed -n 's/.*"client_ns": "\(.*\)".*/\1/p' "$layout")
-[ -n "$ns" ] || { echo "the testbed did not come up" >&2; exit 1; }
+source bench/testbed.sh --delay-ms 20
 
 target=https://valid.netcheck.test/
 flags=(--ping-count 3 --ping-interval 0.05)
