@@ -44,15 +44,24 @@ export function facts(check: CheckReport): string[] {
           ? `${t.address}: ${t.received}/${t.sent} · ${t.min_ms?.toFixed(2)}/${t.avg_ms?.toFixed(2)}/${t.max_ms?.toFixed(2)} ms · ${t.loss_percent.toFixed(0)}% loss`
           : `${t.address}: no reply to ${t.sent}`,
       );
-    case "traceroute":
+    case "traceroute": {
+      // Where each router is and whose network it is in, beside its round trips.
+      const place = new Map(
+        (d.locations ?? []).map((l) => [
+          l.address,
+          l.reserved ?? [[l.city, l.country_code].filter(Boolean).join(", "), l.asn ? `AS${l.asn}` : ""].filter(Boolean).join(" · "),
+        ]),
+      );
       return d.targets.flatMap((t) => [
         `to ${t.address}${t.reached ? "" : " (not reached)"}`,
         ...t.hops.map((h) =>
           h.silent
             ? `${String(h.ttl).padStart(2)}  *`
-            : `${String(h.ttl).padStart(2)}  ${h.addresses.join(" ")}  ${h.rtts_ms.map((r) => (typeof r === "number" ? `${r.toFixed(2)} ms` : "*")).join("  ")}`,
+            : `${String(h.ttl).padStart(2)}  ${h.addresses.join(" ")}  ${h.rtts_ms.map((r) => (typeof r === "number" ? `${r.toFixed(2)} ms` : "*")).join("  ")}` +
+              (h.addresses[0] && place.get(h.addresses[0]) ? `  ${place.get(h.addresses[0])}` : ""),
         ),
       ]);
+    }
     case "registration": {
       const g = d.registration;
       return [
