@@ -142,7 +142,7 @@ pub fn diagnose(report: &Report) -> Diagnosis {
         _ => None,
     });
     let answered = site.and_then(|s| s.status);
-    let something_answered = answered.is_some() || answered_otherwise(report, tls_is_origin);
+    let something_answered = answered.is_some() || answered_otherwise(report).is_some();
     let blocked = problems.iter().any(|p| {
         p.severity == Severity::Failure && matches!(p.stage, Stage::Name | Stage::Connection)
     });
@@ -219,14 +219,22 @@ pub fn diagnose(report: &Report) -> Diagnosis {
     }
 }
 
-/// Whether anything but the site answered: the target's own TLS handshake, a ping reply, the
-/// trace reaching it.
-fn answered_otherwise(report: &Report, tls_is_origin: bool) -> bool {
-    report.checks.iter().any(|c| match &c.data {
-        Some(Section::Tls(t)) => !tls_is_origin && t.error.is_none() && t.version.is_some(),
-        Some(Section::Ping(p)) => p.targets.iter().any(|t| t.received > 0),
-        Some(Section::Traceroute(t)) => t.targets.iter().any(|t| t.reached),
-        _ => false,
+/// What, besides the site, answered for the target, in words: the target's own TLS handshake
+/// (not an http:// target's https origin), a ping reply, the trace reaching it.
+fn answered_otherwise(report: &Report) -> Option<&'static str> {
+    report.checks.iter().find_map(|c| match &c.data {
+        Some(Section::Tls(t))
+            if !t.https_origin_of_http_target && t.error.is_none() && t.version.is_some() =>
+        {
+            Some("the TLS handshake succeeded")
+        }
+        Some(Section::Ping(p)) if p.targets.iter().any(|t| t.received > 0) => {
+            Some("it answers ping")
+        }
+        Some(Section::Traceroute(t)) if t.targets.iter().any(|t| t.reached) => {
+            Some("the route reaches it")
+        }
+        _ => None,
     })
 }
 
@@ -251,16 +259,19 @@ fn section<'a, T>(
 fn route_problems(trace: &TracerouteReport) -> Vec<Problem> {
     let mut out = Vec::new();
     for t in trace.targets.iter().filter(|t| !t.reached) {
+        let router = |h: &netcheck_probe::trace::Hop| {
+            h.addresses
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
         let said_unreachable = t.hops.iter().find(|h| h.unreachable.is_some());
         let message = match said_unreachable {
             Some(h) => format!(
                 "on the way to {}, hop {} ({}) says the destination is unreachable ({})",
                 t.address,
                 h.ttl,
-                h.addresses
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
+                router(h),
                 h.unreachable.as_deref().unwrap_or("")
             ),
             None => match t.hops.iter().rev().find(|h| !h.silent) {
@@ -268,10 +279,7 @@ fn route_problems(trace: &TracerouteReport) -> Vec<Problem> {
                     "the route to {} ends after hop {} ({}): nothing answers beyond it",
                     t.address,
                     h.ttl,
-                    h.addresses
-                        .first()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
+                    router(h)
                 ),
                 None if !t.hops.is_empty() => {
                     format!("no router on the way to {} answers", t.address)
@@ -291,21 +299,8 @@ fn route_problems(trace: &TracerouteReport) -> Vec<Problem> {
 
 fn reachable_summary(host: &str, report: &Report, site: Option<&SiteReport>) -> String {
     let Some(s) = site else {
-        let how = report.checks.iter().find_map(|c| match &c.data {
-            Some(Section::Tls(t))
-                if !t.https_origin_of_http_target && t.error.is_none() && t.version.is_some() =>
-            {
-                Some("the TLS handshake succeeded")
-            }
-            Some(Section::Ping(p)) if p.targets.iter().any(|t| t.received > 0) => {
-                Some("it answers ping")
-            }
-            Some(Section::Traceroute(t)) if t.targets.iter().any(|t| t.reached) => {
-                Some("the route reaches it")
-            }
-            _ => None,
-        });
-        return format!("{host} is reachable: {}", how.unwrap_or("it answers"));
+        let how = answered_otherwise(report).unwrap_or("it answers");
+        return format!("{host} is reachable: {how}");
     };
     let from = s
         .hops
