@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use crate::check::{Check, CheckError, CheckMeta, Context};
 use crate::report::{Finding, Section, Severity, millis};
 use crate::tls::certificate::CertificateInfo;
-use crate::tls::verdict::{Verdict, classify};
+use crate::tls::verdict::{Evidence, IssuerFetch, Verdict, classify, weakness};
 use crate::tls::{SeenChain, TlsClient, server_name};
 use crate::web::{FetchError, Timings, fetch_small, negotiated, resolve_and_connect, tls_failure};
 
@@ -152,31 +152,76 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
             }
         };
     report.timings.tls_ms = Some(millis(tls_started.elapsed()));
-    match result {
+    let failure = match result {
         Ok(stream) => {
-            let (facts, chain) = negotiated(stream.get_ref().1, seen.as_ref(), &host);
+            let facts = negotiated(stream.get_ref().1, None, &host).0;
             report.version = Some(facts.version);
             report.cipher_suite = Some(facts.cipher_suite);
             report.key_exchange_group = facts.key_exchange_group;
             report.alpn = facts.alpn;
-            report.chain = chain;
-            let aia = match &seen {
-                Some(seen) if needs_issuer(seen, &report.chain) => {
-                    Some(complete_by_aia(ctx, tls, seen, &report.chain, &name, deadline).await)
-                }
-                _ => None,
-            };
-            report.aia_completed = aia;
-            if let Some(seen) = &seen {
-                let (verdict, detail) = classify(&seen.result, &report.chain, &host, aia);
-                report.verdict = Some(verdict);
-                report.verdict_detail = Some(detail);
-            }
+            None
         }
-        Err(e) => report.error = Some(tls_failure(&e)),
+        Err(e) => {
+            report.error = Some(tls_failure(&e));
+            e.get_ref()
+                .and_then(|i| i.downcast_ref::<TlsError>())
+                .cloned()
+        }
+    };
+    // A handshake that failed after the server's Certificate still shows the chain it sent,
+    // with the verdict naming the weakness that stopped it.
+    if let Some(seen) = &seen {
+        judge_chain(
+            ctx,
+            tls,
+            &mut report,
+            seen,
+            failure.as_ref(),
+            &name,
+            deadline,
+        )
+        .await;
     }
     report.timings.total_ms = millis(started.elapsed());
     report
+}
+
+/// Parses the chain the server sent, completes it by AIA when an issuer is missing, and
+/// gives the verdict.
+async fn judge_chain(
+    ctx: &Context,
+    tls: &TlsClient,
+    report: &mut TlsReport,
+    seen: &SeenChain,
+    failure: Option<&TlsError>,
+    name: &rustls_pki_types::ServerName<'static>,
+    deadline: Instant,
+) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    report.chain = seen
+        .chain
+        .iter()
+        .filter_map(|c| CertificateInfo::parse(c, now).ok())
+        .collect();
+    let fetch = if needs_issuer(seen, &report.chain) {
+        complete_by_aia(ctx, tls, seen, &report.chain, name, deadline).await
+    } else {
+        IssuerFetch::NotTried
+    };
+    report.aia_completed = match &fetch {
+        IssuerFetch::Completed { .. } => Some(true),
+        IssuerFetch::Failed { .. } => Some(false),
+        IssuerFetch::NotTried | IssuerFetch::NoUrl => None,
+    };
+    let (verdict, detail) = classify(&Evidence {
+        webpki: &seen.result,
+        handshake: failure,
+        chain: &report.chain,
+        host: &report.server_name,
+        issuer_fetch: &fetch,
+    });
+    report.verdict = Some(verdict);
+    report.verdict_detail = Some(detail);
 }
 
 /// The chain failed for want of an issuer, and the last certificate sent is not a root.
@@ -186,13 +231,11 @@ fn needs_issuer(seen: &SeenChain, chain: &[CertificateInfo]) -> bool {
         Err(TlsError::InvalidCertificate(
             CertificateError::UnknownIssuer
         ))
-    ) && chain
-        .last()
-        .is_some_and(|top| !top.self_issued && !top.ca_issuers.is_empty())
+    ) && chain.last().is_some_and(|top| !top.self_issued)
 }
 
 /// Fetches the issuer named by the top certificate's AIA caIssuers URL (RFC 5280 §4.2.2.1) and
-/// verifies again with it: `true` when the chain then reaches a trusted root.
+/// verifies again with it.
 async fn complete_by_aia(
     ctx: &Context,
     tls: &TlsClient,
@@ -200,27 +243,44 @@ async fn complete_by_aia(
     chain: &[CertificateInfo],
     name: &rustls_pki_types::ServerName<'static>,
     deadline: Instant,
-) -> bool {
+) -> IssuerFetch {
     let Some(top) = chain.last() else {
-        return false;
+        return IssuerFetch::NotTried;
     };
+    if top.ca_issuers.is_empty() {
+        return IssuerFetch::NoUrl;
+    }
     // The fetch may not outlive the check: the handshake already made must be reported.
     let bound = AIA_BOUND.min(deadline.saturating_duration_since(Instant::now()));
+    let mut attempts = Vec::new();
     for url in &top.ca_issuers {
-        let Some(body) = fetch_small(ctx, tls, url, bound).await else {
-            continue;
-        };
-        let issuer = match pem_or_der(&body) {
-            Some(der) => der,
-            None => continue,
+        let issuer = match fetch_small(ctx, tls, url, bound).await {
+            Ok(body) => match pem_or_der(&body) {
+                Some(der) => der,
+                None => {
+                    attempts.push((url.clone(), "the answer is not a certificate".into()));
+                    continue;
+                }
+            },
+            Err(why) => {
+                attempts.push((url.clone(), why));
+                continue;
+            }
         };
         let mut completed = seen.chain.clone();
         completed.push(issuer);
-        if tls.verify(&completed, name).is_ok() {
-            return true;
+        match tls.verify(&completed, name) {
+            Ok(()) => return IssuerFetch::Completed { url: url.clone() },
+            Err(e) => attempts.push((
+                url.clone(),
+                format!(
+                    "the certificate fetched does not complete the chain: {}",
+                    crate::tls::words::handshake_error(&e)
+                ),
+            )),
         }
     }
-    false
+    IssuerFetch::Failed { attempts }
 }
 
 /// caIssuers serves DER ("application/pkix-cert"); some servers send PEM instead.
@@ -272,7 +332,15 @@ pub fn assess(report: &TlsReport) -> Vec<Finding> {
 /// The findings of a handshake with the target itself.
 fn judge(report: &TlsReport) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let detail = report.verdict_detail.clone().unwrap_or_default();
     if let Some(e) = &report.error {
+        // The chain the server sent before the handshake broke, and what is wrong with it.
+        if let Some(v) = report.verdict.filter(|v| *v != Verdict::Valid) {
+            findings.push(Finding::failure(
+                &format!("certificate_{}", v.code()),
+                format!("certificate {}: {detail}", v.as_str()),
+            ));
+        }
         let code = match e {
             FetchError::Tls {
                 no_common_protocol: true,
@@ -289,7 +357,6 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
         findings.push(Finding::failure(code, e.message().to_owned()));
         return findings;
     }
-    let detail = report.verdict_detail.clone().unwrap_or_default();
     match report.verdict {
         Some(Verdict::Valid) => {
             if let Some(leaf) = report.chain.first() {
@@ -310,7 +377,7 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
             }
         }
         Some(v) => findings.push(Finding::failure(
-            &format!("certificate_{}", verdict_code(v)),
+            &format!("certificate_{}", v.code()),
             format!("certificate {}: {detail}", v.as_str()),
         )),
         None => {}
@@ -340,42 +407,15 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
             ),
         ));
     }
+    // The verdict names the first weakness; the others are warnings.
     for cert in &report.chain {
-        if cert.key_type == "RSA" && cert.key_bits < 2048 {
-            findings.push(Finding::warning(
-                "weak_key",
-                format!(
-                    "'{}' has a {}-bit RSA key; 2048 is the minimum",
-                    cert.common_name(),
-                    cert.key_bits
-                ),
-            ));
-        }
-        if cert
-            .signature_algorithm
-            .to_ascii_lowercase()
-            .contains("sha1")
+        if let Some((kind, words)) = weakness(std::slice::from_ref(cert))
+            && report.verdict != Some(kind)
         {
-            findings.push(Finding::warning(
-                "weak_signature",
-                format!("'{}' is signed with SHA-1", cert.common_name()),
-            ));
+            findings.push(Finding::warning(kind.code(), words));
         }
     }
     findings
-}
-
-fn verdict_code(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Valid => "valid",
-        Verdict::Expired => "expired",
-        Verdict::NotYetValid => "not_yet_valid",
-        Verdict::HostnameMismatch => "hostname_mismatch",
-        Verdict::UntrustedRoot => "untrusted_root",
-        Verdict::SelfSigned => "self_signed",
-        Verdict::IncompleteChain => "incomplete_chain",
-        Verdict::Invalid => "invalid",
-    }
 }
 
 pub fn timed_out(report: &TlsReport) -> bool {

@@ -149,7 +149,7 @@ fn curve_name(oid: &Oid<'_>) -> String {
     }
 }
 
-fn oid_name(oid: &Oid<'_>) -> String {
+pub(crate) fn oid_name(oid: &Oid<'_>) -> String {
     match x509_parser::objects::oid2sn(oid, oid_registry()) {
         Ok(name) => name.to_owned(),
         Err(_) => oid.to_id_string(),

@@ -4,6 +4,7 @@
 
 pub mod certificate;
 pub mod verdict;
+pub mod words;
 
 use std::sync::{Arc, Mutex};
 

@@ -22,7 +22,7 @@ use url::Url;
 use crate::check::Context;
 use crate::report::millis;
 use crate::tls::certificate::CertificateInfo;
-use crate::tls::verdict::{Verdict, classify};
+use crate::tls::verdict::{Evidence, IssuerFetch, Verdict, classify};
 use crate::tls::{SeenChain, TlsClient, server_name};
 use connect::{ConnectAttempt, ConnectOutcome};
 
@@ -250,7 +250,13 @@ pub fn negotiated(
         })
         .unwrap_or_default();
     let (verdict, verdict_detail) = match seen {
-        Some(s) => classify(&s.result, &chain, host, None),
+        Some(s) => classify(&Evidence {
+            webpki: &s.result,
+            handshake: None,
+            chain: &chain,
+            host,
+            issuer_fetch: &IssuerFetch::NotTried,
+        }),
         None => (
             Verdict::Invalid,
             "the server sent no certificate".to_owned(),
@@ -307,14 +313,20 @@ pub fn tls_failure(e: &std::io::Error) -> FetchError {
                 | PeerIncompatible::Tls13RequiredForQuic
         ))
     );
+    // rustls's Display of its errors is debug text ("invalid peer certificate: BadSignature"):
+    // its errors are said in words by tls::words.
+    let said = match inner {
+        Some(inner) => crate::tls::words::handshake_error(inner),
+        None => e.to_string(),
+    };
     let message = if no_common {
         format!(
-            "no common protocol: the server offers no TLS version or cipher suite that netcheck speaks ({e})"
+            "no common protocol: the server offers no TLS version or cipher suite that netcheck speaks ({said})"
         )
     } else if matches!(inner, Some(Error::InvalidMessage(_))) {
-        format!("the server does not speak TLS on this port ({e})")
+        "the server does not speak TLS on this port".to_owned()
     } else {
-        format!("TLS handshake failed: {e}")
+        format!("TLS handshake failed: {said}")
     };
     FetchError::Tls {
         message,
@@ -618,12 +630,17 @@ pub async fn fetch_small(
     tls: &TlsClient,
     url: &str,
     bound: Duration,
-) -> Option<Bytes> {
-    let url = Url::parse(url).ok()?;
+) -> Result<Bytes, String> {
+    let url = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
     let deadline = Instant::now() + bound;
     let (exchange, response) = fetch(ctx, tls, &url, deadline).await;
+    if let Some(e) = &exchange.error {
+        return Err(e.message().to_owned());
+    }
     match (exchange.status, response) {
-        (Some(200), Some(r)) if !r.truncated => Some(r.body),
-        _ => None,
+        (Some(200), Some(r)) if !r.truncated => Ok(r.body),
+        (Some(200), Some(_)) => Err("the answer is larger than a certificate can be".into()),
+        (Some(status), _) => Err(format!("HTTP {status}")),
+        (None, _) => Err("no answer".into()),
     }
 }

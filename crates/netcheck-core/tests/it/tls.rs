@@ -1,10 +1,14 @@
 use std::collections::HashMap;
 
+use hickory_proto::rr::RData;
+use hickory_proto::rr::rdata::A;
 use netcheck_core::Status;
 use netcheck_core::checks::tls::TlsReport;
 use netcheck_core::report::Section;
 use netcheck_core::tls::verdict::Verdict;
-use netcheck_testkit::dns::DnsServer;
+use netcheck_testkit::dns::{DnsServer, Zone};
+use netcheck_testkit::legacy_pki::{self, Key, LegacyCa, LegacyIdentity};
+use netcheck_testkit::nginx::{self, Nginx, Site};
 use netcheck_testkit::pki::{Leaf, ServerIdentity, TestCa, self_signed};
 use netcheck_testkit::web::{self, WebServer};
 use time::{Duration, OffsetDateTime};
@@ -156,15 +160,43 @@ async fn a_missing_intermediate_is_an_incomplete_chain_when_aia_completes_it() {
         t.verdict_detail
     );
 
-    // The same leaf whose AIA URL leads nowhere cannot be told from an unknown issuer.
+    // The same leaf whose AIA URL leads nowhere still lacks its intermediate: said so, with
+    // why the URL did not help; and so is a leaf that names no URL at all.
+    let missing = format!("http://127.0.0.1:{}/file/missing.der", aia.port());
     let leaf = Leaf {
-        ca_issuers: Some(format!("http://127.0.0.1:{}/file/missing.der", aia.port())),
+        ca_issuers: Some(missing.clone()),
         ..leaf
     };
     let report = check_against(&ca.issue(&leaf), "incomplete", &ca).await;
     let t = tls_data(&report);
     assert_eq!(t.aia_completed, Some(false));
-    assert_eq!(t.verdict, Some(Verdict::UntrustedRoot));
+    assert_eq!(t.verdict, Some(Verdict::IncompleteChain));
+    assert_eq!(
+        t.verdict_detail.as_deref(),
+        Some(
+            format!(
+                "the intermediate 'Incomplete Intermediate' was not sent (and its AIA URL could not be fetched: {missing}: HTTP 404)"
+            )
+            .as_str()
+        )
+    );
+    let leaf = Leaf {
+        ca_issuers: None,
+        ..leaf
+    };
+    let report = check_against(&ca.issue(&leaf), "incomplete", &ca).await;
+    let t = tls_data(&report);
+    assert_eq!(
+        (t.verdict, t.aia_completed),
+        (Some(Verdict::IncompleteChain), None)
+    );
+    assert!(
+        t.verdict_detail
+            .as_deref()
+            .is_some_and(|d| d.ends_with("(and the certificate names no AIA URL to fetch it from)")),
+        "{:?}",
+        t.verdict_detail
+    );
 }
 
 #[tokio::test]
@@ -226,4 +258,124 @@ async fn a_plain_http_targets_https_origin_is_checked_on_443() {
         assert_eq!(tls.status, Status::Warning, "{tls:#?}");
         assert!(has_finding(tls, "no_https"), "{tls:#?}");
     }
+}
+
+/// What the TLS check says of each certificate made the way people make them with the openssl
+/// CLI, served by nginx at OpenSSL's security level 0: the verdict, the start of its sentence,
+/// and whether the chain the server sent is in the report (it must be, handshake or not).
+#[tokio::test]
+async fn legacy_certificates_get_verdicts_that_name_the_weakness() {
+    if let Err(why) = nginx::available().and(legacy_pki::available()) {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let ca = LegacyCa::new("Legacy", "sha256");
+    let sha1_ca = LegacyCa::new("Legacy SHA1", "sha1");
+    let cases: Vec<(&str, LegacyIdentity, Verdict, String)> = vec![
+        (
+            "selfsigned",
+            ca.self_signed_the_usual_way("selfsigned.netcheck.test"),
+            Verdict::SelfSigned,
+            "'selfsigned.netcheck.test' is signed by itself, not by a trusted authority".into(),
+        ),
+        (
+            "rsa1024",
+            ca.issue("rsa1024.netcheck.test", Key::Rsa(1024), "sha256"),
+            Verdict::WeakKey,
+            "'rsa1024.netcheck.test' has a 1024-bit RSA key; browsers need at least 2048 bits"
+                .into(),
+        ),
+        (
+            "rsa512",
+            ca.issue("rsa512.netcheck.test", Key::Rsa(512), "sha256"),
+            Verdict::WeakKey,
+            "'rsa512.netcheck.test' has a 512-bit RSA key; browsers need at least 2048 bits".into(),
+        ),
+        (
+            "md5",
+            ca.issue("md5.netcheck.test", Key::Rsa(2048), "md5"),
+            Verdict::WeakSignature,
+            "'md5.netcheck.test' is signed with MD5, which no browser accepts (md5WithRSAEncryption)"
+                .into(),
+        ),
+        (
+            "sha1leaf",
+            ca.issue("sha1leaf.netcheck.test", Key::Rsa(2048), "sha1"),
+            Verdict::WeakSignature,
+            "'sha1leaf.netcheck.test' is signed with SHA-1, which browsers no longer accept (sha1WithRSAEncryption)"
+                .into(),
+        ),
+        (
+            "sha1mid",
+            sha1_ca.issue("sha1mid.netcheck.test", Key::Rsa(2048), "sha256"),
+            Verdict::WeakSignature,
+            "the intermediate 'Legacy SHA1 Intermediate' is signed with SHA-1, which browsers no longer accept (sha1WithRSAEncryption)"
+                .into(),
+        ),
+        (
+            "p192",
+            ca.issue("p192.netcheck.test", Key::Ec("prime192v1"), "sha256"),
+            Verdict::WeakKey,
+            "'p192.netcheck.test' has a 192-bit EC".into(),
+        ),
+    ];
+    let sites: Vec<Site> = cases
+        .iter()
+        .map(|(_, id, _, _)| Site::new(id.chain_pem.clone(), id.key_pem.clone()))
+        .collect();
+    let server = Nginx::start(&sites);
+    let mut zone = Zone::new();
+    for (host, ..) in &cases {
+        zone = zone.add(
+            &format!("{host}.netcheck.test"),
+            60,
+            RData::A(A::new(127, 0, 0, 1)),
+        );
+    }
+    let dns = DnsServer::start(zone).await;
+    let mut failures = Vec::new();
+    for ((host, identity, verdict, detail), port) in cases.iter().zip(&server.ports) {
+        let mut cfg = config(dns.addr);
+        cfg.extra_roots = vec![ca.root_der(), sha1_ca.root_der()];
+        cfg.only = vec!["tls".into()];
+        let report = run(&format!("https://{host}.netcheck.test:{port}/"), cfg).await;
+        let t = tls_data(&report);
+        let tls = check(&report, "tls");
+        let sent_leaf = identity
+            .chain_pem
+            .split("-----END")
+            .next()
+            .unwrap_or_default();
+        let leaf_shown = t.chain.first().is_some_and(|c| {
+            c.sans == [format!("{host}.netcheck.test")] && sent_leaf.contains("BEGIN")
+        });
+        let debug_text = tls
+            .findings
+            .iter()
+            .any(|f| f.message.contains("Context {") || f.message.contains("OtherError"));
+        if t.verdict != Some(*verdict)
+            || !t
+                .verdict_detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with(detail.as_str()))
+            || !leaf_shown
+            || tls.status != Status::Failed
+            || debug_text
+        {
+            failures.push(format!(
+                "{host}: verdict {:?} ({:?}), chain {:?}, status {:?}, findings {:#?}",
+                t.verdict,
+                t.verdict_detail,
+                t.chain.iter().map(|c| &c.subject).collect::<Vec<_>>(),
+                tls.status,
+                tls.findings
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n{}",
+        failures.join("\n\n"),
+        server.log()
+    );
 }
