@@ -1,5 +1,6 @@
 //! A WHOIS server on a real TCP socket (RFC 3912): reads one query line, answers from a table,
-//! closes. Some servers misbehave on purpose: one never closes, one floods.
+//! closes. Some servers misbehave on purpose: one never closes, one never says a word, one
+//! floods.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,6 +17,8 @@ pub enum WhoisBehaviour {
     Answer(HashMap<String, String>),
     /// Send a line, then keep the connection open without a word more.
     NeverClose,
+    /// Take the query and say nothing, never closing: the client can only time out.
+    Silent,
     /// Send this many bytes of text, then close.
     Flood(usize),
 }
@@ -63,6 +66,9 @@ impl WhoisServer {
                         }
                         WhoisBehaviour::NeverClose => {
                             let _ = write.write_all(b"% still thinking\r\n").await;
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                        }
+                        WhoisBehaviour::Silent => {
                             tokio::time::sleep(Duration::from_secs(3600)).await;
                         }
                         WhoisBehaviour::Flood(total) => {

@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use crate::check::{Check, CheckError, CheckMeta, Context};
 use crate::rdap::{self, RdapAnswer};
 use crate::report::{Finding, Section};
-use crate::whois::parse::{Registration, fields};
-use crate::whois::{WhoisHop, WhoisOptions, lookup};
+use crate::whois::parse::{Registration, fields_for};
+use crate::whois::{HopRole, WhoisHop, WhoisOptions, lookup};
 
 pub static META: CheckMeta = CheckMeta {
     id: "registration",
@@ -167,35 +167,67 @@ async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapA
     Ok(rdap::lookup(ctx, &tls, &base, query, deadline).await)
 }
 
-/// The registry's answer first (the hop after the root), later hops filling its gaps; for an
-/// address the last hop (the RIR that holds the block) speaks first, since the earlier ones
-/// only point onwards. IANA's own answer describes the TLD or the /8, never the name: a root
-/// that is IANA, or that referred onwards, is not read; a registry given as the root is.
+/// Every answer but a directory's, the registry's first and later hops filling its gaps; for
+/// an address the last hop (the RIR that holds the block) speaks first, since the earlier ones
+/// only point onwards. A directory's answer (IANA's, or one like it: see
+/// [`crate::whois::parse::onwards`]) describes the TLD or the /8, never the name, and is not
+/// read, wherever it stands; a registry given as the root is read, whether or not its
+/// registrar's server answered. `root_is_iana` marks the first hop as IANA's for hops whose
+/// role is not recorded.
 pub fn merge(hops: &[WhoisHop], query: &str, root_is_iana: bool) -> Registration {
-    let answered: Vec<&WhoisHop> = hops.iter().filter(|h| !h.text.is_empty()).collect();
-    // A root that referred onwards is a directory, whatever its name; IANA always is.
-    let root_is_directory = hops
-        .first()
-        .is_some_and(|h| !h.text.is_empty() && (root_is_iana || h.referral.is_some()));
-    let skip = usize::from(root_is_directory);
-    let mut sources: Vec<&WhoisHop> = answered.into_iter().skip(skip).collect();
+    let mut sources: Vec<&WhoisHop> = hops
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| {
+            !h.text.is_empty() && h.role != Some(HopRole::Directory) && !(*i == 0 && root_is_iana)
+        })
+        .map(|(_, h)| h)
+        .collect();
     if query.parse::<IpAddr>().is_ok() {
         sources.reverse();
     }
     let mut merged = Registration::default();
     for hop in sources {
-        merged.fill_from(fields(&hop.text));
+        merged.fill_from(fields_for(&hop.text, query));
     }
     merged
 }
 
+/// A hop named in words: "the registrar's WHOIS server whois.example.net (referred by
+/// whois.nic.example)".
+fn hop_in_words(hops: &[WhoisHop], i: usize) -> String {
+    let hop = &hops[i];
+    let role = match hop.role {
+        Some(HopRole::Directory) => "the directory WHOIS server",
+        Some(HopRole::Registry) => "the registry's WHOIS server",
+        Some(HopRole::Registrar) => "the registrar's WHOIS server",
+        None => "the WHOIS server",
+    };
+    match i.checked_sub(1).and_then(|p| hops.get(p)) {
+        Some(before) => format!("{role} {} (referred by {})", hop.server, before.server),
+        None => format!("{role} {}", hop.server),
+    }
+}
+
 pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for hop in &report.whois {
+    // The servers whose answers were read: a failed hop takes nothing from them.
+    let read: Vec<&str> = report
+        .whois
+        .iter()
+        .filter(|h| !h.text.is_empty() && h.role != Some(HopRole::Directory))
+        .map(|h| h.server.as_str())
+        .collect();
+    for (i, hop) in report.whois.iter().enumerate() {
         if let Some(e) = &hop.error {
+            let kept = if hop.text.is_empty() && !read.is_empty() {
+                format!("; the fields from {} are kept", read.join(" and "))
+            } else {
+                String::new()
+            };
             findings.push(Finding::warning(
                 "whois_server_problem",
-                format!("{}: {e}", hop.server),
+                format!("{}: {e}{kept}", hop_in_words(&report.whois, i)),
             ));
         }
     }
@@ -288,6 +320,7 @@ mod tests {
             truncated: false,
             text: text.into(),
             referral: None,
+            role: None,
             error: None,
         }
     }
@@ -345,6 +378,57 @@ mod tests {
             r.registrant_country.as_deref(),
             Some("DE"),
             "the RIR that holds the block speaks first"
+        );
+    }
+
+    #[test]
+    fn a_registry_root_is_read_whatever_became_of_its_referral() {
+        let registry = WhoisHop {
+            referral: Some("whois.registrar.example".into()),
+            role: Some(HopRole::Registry),
+            ..hop(
+                "whois.nic.example",
+                "Domain Name: example.com\nRegistrar WHOIS Server: whois.registrar.example\nRegistrar: Example Registrar\nCreation Date: 1995-08-14T04:00:00Z\n",
+            )
+        };
+        let failed = WhoisHop {
+            error: Some("cannot find whois.registrar.example: NXDOMAIN".into()),
+            role: Some(HopRole::Registrar),
+            ..hop("whois.registrar.example", "")
+        };
+        let hops = [registry, failed];
+        let r = merge(&hops, "example.com", false);
+        assert_eq!(
+            (r.registrar.as_deref(), r.created.as_deref()),
+            (Some("Example Registrar"), Some("1995-08-14T04:00:00Z"))
+        );
+        // A directory is skipped wherever it stands, by its recorded role.
+        let directory = WhoisHop {
+            role: Some(HopRole::Directory),
+            ..hop(
+                "whois.directory.example",
+                "domain: COM\ncreated: 1985-01-01\n",
+            )
+        };
+        let r = merge(&[hops[0].clone(), directory], "example.com", false);
+        assert_eq!(r.created.as_deref(), Some("1995-08-14T04:00:00Z"));
+        let report = RegistrationReport {
+            query: "example.com".into(),
+            registration: r,
+            whois: hops.to_vec(),
+            rdap: None,
+            rdap_skipped: None,
+        };
+        let problems: Vec<String> = assess(&report)
+            .into_iter()
+            .filter(|f| f.code == "whois_server_problem")
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "the registrar's WHOIS server whois.registrar.example (referred by whois.nic.example): cannot find whois.registrar.example: NXDOMAIN; the fields from whois.nic.example are kept"
+            ]
         );
     }
 

@@ -1,5 +1,6 @@
 //! WHOIS over port 43 (RFC 3912): one query per server, following referrals from the root
-//! (IANA) to the registry and on to the registrar, every hop kept with its raw text.
+//! (IANA) to the registry and on to the registrar, every hop kept with its raw text and what
+//! it is in the chain (a directory, the registry, the registrar).
 //!
 //! RFC 3912 is a line of text in, text until close out; this client adds what the registries
 //! need in practice: per-server query syntax, charsets, and bounds on time and size, because a
@@ -58,8 +59,25 @@ pub struct WhoisHop {
     /// The next server this answer pointed to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral: Option<String>,
+    /// What this server is in the chain; unknown for a first server that did not answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<HopRole>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// What a server is in the chain, by what it answered and who referred to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HopRole {
+    /// Points onwards and says nothing about the name: IANA, or a server answering as IANA
+    /// does (about the TLD or the address block, with `refer:`).
+    Directory,
+    /// The first server with the record: the TLD's registry, or for an address the regional
+    /// registry (and any registry it refers to).
+    Registry,
+    /// A server the registry's record referred to.
+    Registrar,
 }
 
 /// The query line a server expects for `name` (RFC 3912 leaves the syntax to the server).
@@ -94,8 +112,10 @@ pub async fn lookup(
     // on the internet may not be referred to other ports or to private addresses, or any
     // WHOIS server could make netcheck probe the hosts behind it.
     let local_chain = is_private_literal(&host_port(&options.root).0);
+    let address = name.parse::<IpAddr>().is_ok();
     while hops.len() < options.max_hops && Instant::now() < deadline {
-        let hop = ask(ctx, &server, name, options, deadline, local_chain).await;
+        let (mut hop, directory) = ask(ctx, &server, name, options, deadline, local_chain).await;
+        hop.role = role_in_chain(hops.last(), &hop, directory, address);
         let next = hop.referral.clone();
         hops.push(hop);
         let Some(n) = next else { break };
@@ -113,6 +133,26 @@ pub async fn lookup(
         server = n;
     }
     hops
+}
+
+/// What `hop` is, after `before` (none for the root): IANA and directory answers are
+/// directories; the first record after them is the registry's, and a record it refers to is
+/// the registrar's (for an address, another registry's).
+fn role_in_chain(
+    before: Option<&WhoisHop>,
+    hop: &WhoisHop,
+    directory: bool,
+    address: bool,
+) -> Option<HopRole> {
+    if directory || same_server(&hop.server, IANA) {
+        return Some(HopRole::Directory);
+    }
+    match before.map(|b| b.role) {
+        None if hop.text.is_empty() => None,
+        None | Some(None | Some(HopRole::Directory)) => Some(HopRole::Registry),
+        Some(Some(_)) if address => Some(HopRole::Registry),
+        Some(Some(_)) => Some(HopRole::Registrar),
+    }
 }
 
 /// Whether a referral may be followed: anywhere in a local chain; otherwise only to port 43 on
@@ -139,7 +179,7 @@ async fn ask(
     options: &WhoisOptions,
     deadline: Instant,
     allow_private: bool,
-) -> WhoisHop {
+) -> (WhoisHop, bool) {
     let started = Instant::now();
     let query = query_for(server, name);
     let mut hop = WhoisHop {
@@ -150,31 +190,38 @@ async fn ask(
         truncated: false,
         text: String::new(),
         referral: None,
+        role: None,
         error: None,
     };
+    let mut directory = false;
     let bound = deadline.min(started + options.per_server);
     match exchange(ctx, server, &query, options.max_bytes, bound, allow_private).await {
         Ok((bytes, truncated, note)) => {
             hop.bytes = bytes.len();
             hop.truncated = truncated;
             let owned = server.to_owned();
+            let name = name.to_owned();
             // Decoding and reading a megabyte of text is CPU work: off the runtime's threads.
             let read = tokio::task::spawn_blocking(move || {
                 let text = decode(&owned, &bytes, truncated);
-                let referral = parse::referral(&text).filter(|r| !same_server(r, &owned));
-                (text, referral)
+                let mut onwards = parse::onwards(&text, &name);
+                onwards.referral = onwards.referral.filter(|r| !same_server(r, &owned));
+                (text, onwards)
             })
             .await;
             hop.error = note;
             match read {
-                Ok((text, referral)) => (hop.text, hop.referral) = (text, referral),
+                Ok((text, onwards)) => {
+                    (hop.text, hop.referral) = (text, onwards.referral);
+                    directory = onwards.directory;
+                }
                 Err(e) => hop.error = Some(format!("reading the answer failed: {e}")),
             }
         }
         Err(e) => hop.error = Some(e),
     }
     hop.time_ms = millis(started.elapsed());
-    hop
+    (hop, directory)
 }
 
 /// Splits `host[:port]`, bracketed IPv6 allowed.
@@ -201,7 +248,13 @@ async fn exchange(
     let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
         Err(_) => {
-            let lookup = ctx.resolver.lookup_addresses(&host).await;
+            // The resolver bounds each query, not the lookup: a silent DNS server could
+            // outlast the check, and the hops already read would be lost with it.
+            let Ok(lookup) =
+                tokio::time::timeout_at(deadline, ctx.resolver.lookup_addresses(&host)).await
+            else {
+                return Err(format!("cannot find {host}: no DNS answer in time"));
+            };
             if let Some(why) = lookup.failure() {
                 return Err(format!("cannot find {host}: {why}"));
             }
@@ -328,6 +381,56 @@ mod tests {
         assert!(
             follow_allowed(true, "127.0.0.1:4343"),
             "a local chain may stay local"
+        );
+    }
+
+    #[test]
+    fn each_hop_is_named_by_what_it_answered_and_who_referred_to_it() {
+        let hop = |server: &str, text: &str, role: Option<HopRole>| WhoisHop {
+            server: server.into(),
+            query: "example.com".into(),
+            time_ms: 1.0,
+            bytes: text.len(),
+            truncated: false,
+            text: text.into(),
+            referral: None,
+            role,
+            error: None,
+        };
+        let iana = hop(IANA, "", None);
+        assert_eq!(
+            role_in_chain(None, &iana, false, false),
+            Some(HopRole::Directory),
+            "IANA even when it failed"
+        );
+        let root = hop("127.0.0.1:4343", "refer: x", None);
+        assert_eq!(
+            role_in_chain(None, &root, true, false),
+            Some(HopRole::Directory)
+        );
+        let failed_root = hop("127.0.0.1:4343", "", None);
+        assert_eq!(role_in_chain(None, &failed_root, false, false), None);
+        let registry = hop("whois.nic.example", "Domain Name: example.com", None);
+        assert_eq!(
+            role_in_chain(None, &registry, false, false),
+            Some(HopRole::Registry),
+            "a registry given as the root"
+        );
+        let directory = hop(IANA, "refer: whois.nic.example", Some(HopRole::Directory));
+        assert_eq!(
+            role_in_chain(Some(&directory), &registry, false, false),
+            Some(HopRole::Registry)
+        );
+        let registry = hop("whois.nic.example", "x", Some(HopRole::Registry));
+        let failed = hop("whois.registrar.example", "", None);
+        assert_eq!(
+            role_in_chain(Some(&registry), &failed, false, false),
+            Some(HopRole::Registrar)
+        );
+        assert_eq!(
+            role_in_chain(Some(&registry), &failed, false, true),
+            Some(HopRole::Registry),
+            "a RIR refers to another registry"
         );
     }
 

@@ -1,4 +1,5 @@
-//! Reading WHOIS text: where it refers next, and the fields a person asks about (registrar,
+//! Reading WHOIS text: whether it is a directory's answer or a record, which of its records is
+//! the one asked about, where it refers next, and the fields a person asks about (registrar,
 //! dates, name servers, status, DNSSEC, registrant organisation and country).
 //!
 //! There is no WHOIS format: each registry has its own. This reader knows the shapes in use —
@@ -8,6 +9,7 @@
 //! has a fuzz target (fuzz/fuzz_targets/whois.rs).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -247,8 +249,104 @@ fn normalise_key(key: &str) -> String {
 
 /// The next server this answer points to: IANA's `refer:`/`whois:`, a thin registry's
 /// `Registrar WHOIS Server:`, a RIR's `ReferralServer: whois://…` (rwhois is not followed).
+/// Of an answer with several records this is the first record's; [`onwards`] reads the
+/// query's.
 pub fn referral(text: &str) -> Option<String> {
-    pairs(text).into_iter().find_map(|p| {
+    referral_in(&pairs(text))
+}
+
+/// What an answer means for the chain, read for the query it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Onwards {
+    /// The next server, as the query's record (or the directory) names it.
+    pub referral: Option<String>,
+    /// The answer is a directory's, not a record: see [`onwards`].
+    pub directory: bool,
+}
+
+/// Where an answer about `query` sends the chain, and whether it is a directory's answer:
+/// IANA's, about the TLD (`domain: COM`) or the address block, pointing on with `refer:`. Its
+/// dates, name servers and status are the TLD's, never the name's. Decided by what the answer
+/// says, not by where it stands in the chain: a registry's record names the query itself.
+pub fn onwards(text: &str, query: &str) -> Onwards {
+    let pairs = pairs(text);
+    let refers = pairs
+        .iter()
+        .any(|p| p.section.is_none() && p.key == "refer" && !p.value.is_empty());
+    let names_query = pairs
+        .iter()
+        .any(|p| opens_record(p) && same_name(&p.value, query));
+    Onwards {
+        referral: referral_in(record(&pairs, query)),
+        directory: refers && !names_query,
+    }
+}
+
+/// Keys that open a record. Verisign, asked without "=", lists every record whose name starts
+/// with the query: host records (`Server Name:`) and look-alike domains
+/// (`Domain Name: EXAMPLE.COM.EXAMPLE.NET`) beside the domain's own.
+fn opens_record(pair: &Pair) -> bool {
+    pair.section.is_none()
+        && !pair.block_item
+        && !pair.value.is_empty()
+        && matches!(pair.key.as_str(), "domain name" | "domain" | "server name")
+}
+
+/// The name a record opens with: `EXAMPLE.COM`, `example.com.`, `bücher.de (IDN)`.
+fn record_name(written: &str) -> &str {
+    written
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+}
+
+/// Whether a record's name is `query` (any case, a trailing dot, or in Unicode).
+fn same_name(written: &str, query: &str) -> bool {
+    let written = record_name(written);
+    let query = query.trim_end_matches('.');
+    written.eq_ignore_ascii_case(query)
+        || (!written.is_ascii()
+            && idna::domain_to_ascii(written).is_ok_and(|a| a.eq_ignore_ascii_case(query)))
+}
+
+/// The pairs of the record about `query`. An answer that names one record (or none, or the
+/// same name each time) is read whole; of several, the query's record is read, from its first
+/// line to the next record's; when none is the query's (only look-alikes), only what stands
+/// before the records. An address's answer is read whole: its objects are not look-alikes.
+fn record<'p>(pairs: &'p [Pair], query: &str) -> &'p [Pair] {
+    if query.parse::<IpAddr>().is_ok() {
+        return pairs;
+    }
+    let opens: Vec<usize> = (0..pairs.len())
+        .filter(|&i| opens_record(&pairs[i]))
+        .collect();
+    let Some(&first) = opens.first() else {
+        return pairs;
+    };
+    if opens
+        .iter()
+        .all(|&i| same_name(&pairs[i].value, record_name(&pairs[first].value)))
+    {
+        return pairs;
+    }
+    let Some(k) = opens
+        .iter()
+        .position(|&i| same_name(&pairs[i].value, query))
+    else {
+        return &pairs[..first];
+    };
+    // The record runs to the next record of another name (its name may be repeated in it).
+    let end = opens[k..]
+        .iter()
+        .find(|&&i| !same_name(&pairs[i].value, query))
+        .copied()
+        .unwrap_or(pairs.len());
+    &pairs[opens[k]..end]
+}
+
+fn referral_in(pairs: &[Pair]) -> Option<String> {
+    pairs.iter().find_map(|p| {
         let value = p.value.trim();
         let host = match p.key.as_str() {
             "refer" | "whois" | "registrar whois server" => value,
@@ -459,10 +557,21 @@ struct Found {
     seen: std::collections::HashSet<(&'static str, String)>,
 }
 
-/// The registration fields of one WHOIS answer.
+/// The registration fields of one WHOIS answer, for a caller that has no query: of an answer
+/// with several records, they are all read as one. [`fields_for`] reads the query's.
 pub fn fields(text: &str) -> Registration {
+    fields_in(&pairs(text))
+}
+
+/// The registration fields that one WHOIS answer gives for `query`: in an answer that lists
+/// several records, those of the record whose name is the query.
+pub fn fields_for(text: &str, query: &str) -> Registration {
     let pairs = pairs(text);
-    let objects = Objects::new(&pairs);
+    fields_in(record(&pairs, query))
+}
+
+fn fields_in(pairs: &[Pair]) -> Registration {
+    let objects = Objects::new(pairs);
     let mut r = Registration::default();
     let mut found = Found {
         registrar: Best {
@@ -471,7 +580,7 @@ pub fn fields(text: &str) -> Registration {
         },
         ..Found::default()
     };
-    for pair in &pairs {
+    for pair in pairs {
         let (key, value) = (pair.key.as_str(), pair.value.as_str());
         if value.is_empty() {
             continue;
@@ -1202,5 +1311,93 @@ mod tests {
         ));
         assert_eq!(registry.registrar.as_deref(), Some("From Registry"));
         assert_eq!(registry.registrant_organization.as_deref(), Some("Org"));
+    }
+
+    #[test]
+    fn a_directory_answer_is_told_from_a_record_by_what_it_names() {
+        let iana = "% IANA WHOIS server\nrefer:        whois.verisign-grs.com\n\ndomain:       COM\norganisation: VeriSign Global Registry Services\nnserver:      A.GTLD-SERVERS.NET\ncreated:      1985-01-01\n";
+        assert_eq!(
+            onwards(iana, "example.com"),
+            Onwards {
+                referral: Some("whois.verisign-grs.com".into()),
+                directory: true
+            }
+        );
+        let block = "refer:        whois.arin.net\n\ninetnum:      8.0.0.0 - 8.255.255.255\norganisation: ARIN\n";
+        assert!(onwards(block, "8.8.8.8").directory, "IANA's /8");
+        // A registry's record, even one that points on with IANA's key.
+        for (record, query) in [
+            (
+                "   Domain Name: EXAMPLE.COM\n   Registrar WHOIS Server: whois.registrar.example\n",
+                "example.com",
+            ),
+            (
+                "domain:   example.com.\nrefer:    whois.registrar.example\n",
+                "example.com",
+            ),
+            (
+                "Domain Name: bücher.de\nrefer: whois.registrar.example\n",
+                "xn--bcher-kva.de",
+            ),
+        ] {
+            assert_eq!(
+                onwards(record, query),
+                Onwards {
+                    referral: Some("whois.registrar.example".into()),
+                    directory: false
+                },
+                "{record}"
+            );
+        }
+        assert!(
+            !onwards("domain: COM\ncreated: 1985-01-01\n", "example.com").directory,
+            "no referral: a registry's answer, not a directory's"
+        );
+    }
+
+    /// Verisign asked without "=": a host record and look-alike domains around the domain's
+    /// own record. Written in that format for this test (example names), not captured.
+    const VERISIGN_MULTI_RECORD: &str = "Whois Server Version 2.0\n\nDomain names in the .com and .net domains can now be registered\nwith many different competing registrars.\n\n   Server Name: EXAMPLE.COM.NS.EXAMPLE.NET\n   IP Address: 192.0.2.10\n   Registrar: Host Record Registrar Ltd\n   Registrar WHOIS Server: whois.host-record.example\n\n   Domain Name: EXAMPLE.COM.LOOKALIKE.EXAMPLE.NET\n   Registrar: Look-Alike Registrar Inc.\n   Registrar WHOIS Server: whois.lookalike.example\n   Name Server: NS1.LOOKALIKE.EXAMPLE.NET\n   Domain Status: clientHold https://icann.org/epp#clientHold\n   Creation Date: 2019-01-01T00:00:00Z\n\n   Domain Name: EXAMPLE.COM\n   Registrar WHOIS Server: whois.registrar.example\n   Updated Date: 2024-08-14T07:01:34Z\n   Creation Date: 1995-08-14T04:00:00Z\n   Registry Expiry Date: 2999-08-13T04:00:00Z\n   Registrar: Example Registrar, Inc.\n   Domain Status: clientTransferProhibited https://icann.org/epp#clientTransferProhibited\n   Name Server: A.IANA-SERVERS.NET\n   DNSSEC: signedDelegation\n\n   Domain Name: EXAMPLE.COM.ZZ.EXAMPLE.ORG\n   Registrar: After Registrar LLC\n   Name Server: NS1.ZZ.EXAMPLE.ORG\n   DNSSEC: unsigned\n\n>>> Last update of whois database: 2024-11-25T00:00:00Z <<<\n";
+
+    #[test]
+    fn of_several_records_the_query_s_own_is_read() {
+        assert_eq!(
+            fields_for(VERISIGN_MULTI_RECORD, "example.com"),
+            Registration {
+                registrar: Some("Example Registrar, Inc.".into()),
+                created: Some("1995-08-14T04:00:00Z".into()),
+                updated: Some("2024-08-14T07:01:34Z".into()),
+                expires: Some("2999-08-13T04:00:00Z".into()),
+                name_servers: vec!["a.iana-servers.net".into()],
+                status: vec!["clientTransferProhibited".into()],
+                dnssec: Some("signedDelegation".into()),
+                ..Registration::default()
+            }
+        );
+        assert_eq!(
+            onwards(VERISIGN_MULTI_RECORD, "EXAMPLE.COM.")
+                .referral
+                .as_deref(),
+            Some("whois.registrar.example")
+        );
+        // The look-alike is a record of its own, read when it is the query.
+        assert_eq!(
+            fields_for(VERISIGN_MULTI_RECORD, "example.com.zz.example.org").registrar,
+            Some("After Registrar LLC".into())
+        );
+        // Only look-alikes: none of them is the name asked about.
+        assert_eq!(
+            fields_for(VERISIGN_MULTI_RECORD, "example.net"),
+            Registration::default()
+        );
+        assert_eq!(onwards(VERISIGN_MULTI_RECORD, "example.net").referral, None);
+        // One record, or its name repeated, is read whole as before.
+        let one = "Domain Name: EXAMPLE.COM\nRegistrar: Example Registrar\ndomain: example.com\nCreation Date: 1995-08-14T04:00:00Z\n";
+        assert_eq!(fields_for(one, "example.com"), fields(one));
+        assert_eq!(
+            fields_for(one, "other.com"),
+            fields(one),
+            "a single record is not second-guessed"
+        );
     }
 }

@@ -286,3 +286,192 @@ async fn an_address_block_is_asked_of_the_rir_rdap_server_the_bootstrap_names() 
     assert_eq!(r.registration.registrant_country.as_deref(), Some("US"));
     let _ = std::fs::remove_file(ip_bootstrap);
 }
+
+#[tokio::test]
+async fn a_registry_given_as_the_whois_server_is_read_even_when_it_refers_on() {
+    let registrar = WhoisServer::start(answering(&[(
+        "example.com",
+        "Domain Name: EXAMPLE.COM\r\nRegistrar: Registrar Name From Registrar\r\nCreation Date: 2001-01-01T00:00:00Z\r\nRegistrant Organization: Example Org\r\nRegistrant Country: NL\r\n".into(),
+    )]))
+    .await;
+    // The registry's own record names the registrar's server; one registry (this one) also
+    // says it with IANA's key, `refer:`. Both are records: they name the domain asked about.
+    for (name_line, refer_key) in [
+        ("   Domain Name: EXAMPLE.COM", "   Registrar WHOIS Server:"),
+        ("domain:       example.com", "refer:       "),
+    ] {
+        let registry = WhoisServer::start(answering(&[(
+            "example.com",
+            format!(
+                "{name_line}\r\n{refer_key} {}\r\n   Registrar: Example Registrar, Inc.\r\n   Creation Date: 1995-08-14T04:00:00Z\r\n   Name Server: NS1.EXAMPLE.NET\r\n",
+                registrar.addr
+            ),
+        )]))
+        .await;
+        let report = run("example.com", config(&registry.addr.to_string())).await;
+        let r = data(&report);
+        let servers: Vec<&str> = r.whois.iter().map(|h| h.server.as_str()).collect();
+        assert_eq!(
+            servers,
+            [registry.addr.to_string(), registrar.addr.to_string()]
+        );
+        let g = &r.registration;
+        assert_eq!(
+            (g.registrar.as_deref(), g.created.as_deref()),
+            (
+                Some("Example Registrar, Inc."),
+                Some("1995-08-14T04:00:00Z")
+            ),
+            "{name_line}: the registry's record comes first"
+        );
+        assert_eq!(g.name_servers, ["ns1.example.net"], "{name_line}");
+        assert_eq!(
+            g.registrant_organization.as_deref(),
+            Some("Example Org"),
+            "{name_line}: the registrar fills the gaps"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_directory_answer_is_not_read_wherever_it_stands_in_the_chain() {
+    let registry = WhoisServer::start(answering(&[(
+        "example.com",
+        "   Domain Name: EXAMPLE.COM\r\n   Registrar: Example Registrar, Inc.\r\n".into(),
+    )]))
+    .await;
+    // A directory answering as IANA does, about the TLD, behind a root that only refers.
+    let directory = WhoisServer::start(answering(&[(
+        "example.com",
+        format!(
+            "% IANA WHOIS server\r\n\r\nrefer:        {}\r\n\r\ndomain:       COM\r\n\r\norganisation: Example Registry Services\r\nnserver:      A.GTLD-SERVERS.NET\r\nstatus:       ACTIVE\r\ncreated:      1985-01-01\r\nchanged:      2023-12-07\r\nsource:       IANA\r\n",
+            registry.addr
+        ),
+    )]))
+    .await;
+    let root = WhoisServer::start(answering(&[(
+        "example.com",
+        format!("refer: {}\r\n", directory.addr),
+    )]))
+    .await;
+    let report = run("example.com", config(&root.addr.to_string())).await;
+    let r = data(&report);
+    assert_eq!(r.whois.len(), 3, "{:#?}", r.whois);
+    assert_eq!(
+        r.registration,
+        netcheck_core::whois::parse::Registration {
+            registrar: Some("Example Registrar, Inc.".into()),
+            ..Default::default()
+        },
+        "the TLD's dates, name servers and status are not the domain's"
+    );
+}
+
+/// Verisign asked without "=" lists every record whose name starts with the query: host
+/// records (`Server Name:`) and look-alike domains beside the domain's own. Written in that
+/// format for this test (example names, local servers), not captured.
+fn verisign_multi_record(lookalike_registrar: &str, registrar: &str) -> String {
+    format!(
+        "\r
+Whois Server Version 2.0\r
+\r
+Domain names in the .com and .net domains can now be registered\r
+with many different competing registrars. Go to http://www.internic.net\r
+for detailed information.\r
+\r
+   Server Name: EXAMPLE.COM.NS.EXAMPLE.NET\r
+   IP Address: 192.0.2.10\r
+   Registrar: Host Record Registrar Ltd\r
+   Registrar WHOIS Server: {lookalike_registrar}\r
+   Registrar URL: http://www.host-record.example\r
+\r
+   Domain Name: EXAMPLE.COM.LOOKALIKE.EXAMPLE.NET\r
+   Registrar: Look-Alike Registrar Inc.\r
+   Registrar WHOIS Server: {lookalike_registrar}\r
+   Name Server: NS1.LOOKALIKE.EXAMPLE.NET\r
+   Domain Status: clientHold https://icann.org/epp#clientHold\r
+   Updated Date: 2020-01-01T00:00:00Z\r
+   Creation Date: 2019-01-01T00:00:00Z\r
+   Registry Expiry Date: 2020-01-01T00:00:00Z\r
+\r
+   Domain Name: EXAMPLE.COM\r
+   Registry Domain ID: 2336799_DOMAIN_COM-VRSN\r
+   Registrar WHOIS Server: {registrar}\r
+   Registrar URL: http://www.registrar.example\r
+   Updated Date: 2024-08-14T07:01:34Z\r
+   Creation Date: 1995-08-14T04:00:00Z\r
+   Registry Expiry Date: 2999-08-13T04:00:00Z\r
+   Registrar: Example Registrar, Inc.\r
+   Registrar IANA ID: 376\r
+   Domain Status: clientDeleteProhibited https://icann.org/epp#clientDeleteProhibited\r
+   Domain Status: clientTransferProhibited https://icann.org/epp#clientTransferProhibited\r
+   Name Server: A.IANA-SERVERS.NET\r
+   Name Server: B.IANA-SERVERS.NET\r
+   DNSSEC: signedDelegation\r
+\r
+   Domain Name: EXAMPLE.COM.ZZ.EXAMPLE.ORG\r
+   Registrar: After Registrar LLC\r
+   Registrar WHOIS Server: {lookalike_registrar}\r
+   Name Server: NS1.ZZ.EXAMPLE.ORG\r
+   DNSSEC: unsigned\r
+\r
+>>> Last update of whois database: 2024-11-25T00:00:00Z <<<\r
+\r
+NOTICE: The expiration date displayed in this record is the date the\r
+registrar's sponsorship of the domain name registration in the registry is\r
+currently set to expire.\r
+"
+    )
+}
+
+#[tokio::test]
+async fn of_several_records_in_an_answer_the_one_named_as_the_query_is_read() {
+    let lookalike_registrar = WhoisServer::start(answering(&[(
+        "example.com",
+        "Registrant Organization: Look-Alike Holder\r\nRegistrant Country: ZZ\r\n".into(),
+    )]))
+    .await;
+    let registrar = WhoisServer::start(answering(&[(
+        "example.com",
+        "Domain Name: EXAMPLE.COM\r\nRegistrant Organization: Example Org\r\nRegistrant Country: US\r\n".into(),
+    )]))
+    .await;
+    let registry = WhoisServer::start(answering(&[(
+        "example.com",
+        verisign_multi_record(
+            &lookalike_registrar.addr.to_string(),
+            &registrar.addr.to_string(),
+        ),
+    )]))
+    .await;
+    let root = WhoisServer::start(answering(&[(
+        "example.com",
+        format!("refer: {}\r\n", registry.addr),
+    )]))
+    .await;
+    let want = netcheck_core::whois::parse::Registration {
+        registrar: Some("Example Registrar, Inc.".into()),
+        created: Some("1995-08-14T04:00:00Z".into()),
+        updated: Some("2024-08-14T07:01:34Z".into()),
+        expires: Some("2999-08-13T04:00:00Z".into()),
+        name_servers: vec!["a.iana-servers.net".into(), "b.iana-servers.net".into()],
+        status: vec![
+            "clientDeleteProhibited".into(),
+            "clientTransferProhibited".into(),
+        ],
+        dnssec: Some("signedDelegation".into()),
+        registrant_organization: Some("Example Org".into()),
+        registrant_country: Some("US".into()),
+    };
+    for first in [root.addr, registry.addr] {
+        let report = run("example.com", config(&first.to_string())).await;
+        let r = data(&report);
+        assert_eq!(
+            r.whois.last().map(|h| h.server.clone()),
+            Some(registrar.addr.to_string()),
+            "from {first}: the record's own registrar is asked: {:#?}",
+            r.whois
+        );
+        assert_eq!(r.registration, want, "from {first}");
+    }
+}

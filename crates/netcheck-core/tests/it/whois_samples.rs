@@ -4,12 +4,14 @@
 //! registration check's fields must equal what the answer says, read by hand.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use netcheck_core::checks::registration::RegistrationReport;
 use netcheck_core::report::Section;
-use netcheck_core::whois::parse::{Registration, fields};
-use netcheck_testkit::dns::{DnsServer, Zone};
+use netcheck_core::whois::parse::{Registration, fields, referral};
+use netcheck_testkit::dns::{Behaviour, DnsServer, Zone};
 use netcheck_testkit::whois::{WhoisBehaviour, WhoisServer};
 
 use crate::{check, run};
@@ -478,6 +480,71 @@ fn expected() -> Vec<(&'static str, &'static str, Registration)> {
                 ..Registration::default()
             },
         ),
+        // CoCCA (.ai): "Registry WHOIS Server::" with a doubled colon; fractions of seconds,
+        // which RFC 3339 keeps.
+        (
+            "ai",
+            "google.ai",
+            Registration {
+                registrar: utc("Markmonitor"),
+                created: utc("2017-12-16T05:37:20.801Z"),
+                updated: utc("2019-08-24T09:32:27.549Z"),
+                expires: utc("2021-09-25T05:37:20.856Z"),
+                name_servers: strings(&[
+                    "ns3.zdns.google",
+                    "ns4.zdns.google",
+                    "ns1.zdns.google",
+                    "ns2.zdns.google",
+                ]),
+                status: strings(&[
+                    "clientUpdateProhibited",
+                    "clientDeleteProhibited",
+                    "clientTransferProhibited",
+                ]),
+                dnssec: utc("unsigned"),
+                registrant_organization: utc("Google LLC"),
+                registrant_country: utc("US"),
+            },
+        ),
+        // Donuts (.live): a registry answer naming the registrar's server (whois.comlaude.com),
+        // contacts redacted but the holder's organisation and country given.
+        (
+            "live",
+            "amazon.live",
+            Registration {
+                registrar: utc("Nom-iq Ltd. dba COM LAUDE"),
+                created: utc("2015-10-19T10:32:20Z"),
+                updated: utc("2020-10-19T23:02:08Z"),
+                expires: utc("2021-10-19T10:32:20Z"),
+                name_servers: strings(&[
+                    "nsgbr.comlaude.co.uk",
+                    "nsusa.comlaude.net",
+                    "nssui.comlaude.ch",
+                ]),
+                status: strings(&[
+                    "clientDeleteProhibited",
+                    "clientTransferProhibited",
+                    "clientUpdateProhibited",
+                ]),
+                dnssec: utc("unsigned"),
+                registrant_organization: utc("Amazon Technologies, Inc."),
+                registrant_country: utc("US"),
+            },
+        ),
+        // NIC.VE (FRED, like CZ.NIC): day-first dates ("05.06.2002 20:00:00", no zone), the
+        // registrant a handle naming a contact object, name servers in an nsset object.
+        (
+            "ve",
+            "google.com.ve",
+            Registration {
+                registrar: utc("NIC-VE"),
+                created: utc("2002-06-05T20:00:00Z"),
+                expires: utc("2021-05-06T00:00:00Z"),
+                name_servers: google_ns.clone(),
+                registrant_organization: utc("Google Llc"),
+                ..Registration::default()
+            },
+        ),
     ]
 }
 
@@ -552,6 +619,210 @@ async fn real_registry_answers_served_over_tcp_give_their_fields() {
         "{:?}",
         dns.queries()
     );
+}
+
+/// How the registrar's server fails, in the test below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// Its name is not in the DNS (NXDOMAIN from the local server).
+    NoSuchName,
+    /// The DNS server never answers for its name: only the check's deadline ends the wait.
+    NameServerSilent,
+    /// Nothing listens where the referral points.
+    Refused,
+    /// It takes the query and never says a word.
+    Silent,
+}
+
+impl Failure {
+    /// What the failed hop's error says.
+    fn words(self) -> &'static str {
+        match self {
+            Failure::NoSuchName | Failure::NameServerSilent => "cannot find",
+            Failure::Refused => "cannot connect",
+            Failure::Silent => "did not close",
+        }
+    }
+}
+
+/// Where the chain starts: at the registry itself (`--whois-server`), or at an IANA-style root
+/// that refers to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    AtTheRegistry,
+    BehindARoot,
+}
+
+/// The TLDs whose answers are served with the registrar's server failing: .xyz and .live name
+/// a registrar's server, .ai, .ie and .ve do not (their chain ends at the registry either way).
+const WITH_FAILING_REGISTRAR: [&str; 5] = ["xyz", "live", "ai", "ie", "ve"];
+
+/// A registry's answer to serve: TLD, domain, the fields read by hand, the captured text.
+type Case = (&'static str, &'static str, Registration, String);
+
+/// The servers of one way of failing: a local DNS server, the registry answering with the
+/// captured texts, a root referring to it, and where each answer's referral now points.
+struct FailingChain {
+    dns: DnsServer,
+    registry: WhoisServer,
+    root: WhoisServer,
+    referred: HashMap<&'static str, String>,
+}
+
+/// The registrars' names are asked of a local DNS server that knows none of them (or never
+/// answers); a refused or silent registrar is reached by pointing the answer's referral at it,
+/// the only change made to the captured text.
+async fn failing_chain(
+    failure: Failure,
+    cases: &[Case],
+    refused: SocketAddr,
+    silent: SocketAddr,
+) -> FailingChain {
+    let mut zone = Zone::new();
+    let mut table = HashMap::new();
+    let mut referred = HashMap::new();
+    for (_, domain, _, text) in cases {
+        let mut text = text.clone();
+        if let Some(name) = referral(&text) {
+            let to = match failure {
+                Failure::NoSuchName => name.clone(),
+                Failure::NameServerSilent => {
+                    zone = zone.behave(&name, Behaviour::Silent);
+                    name.clone()
+                }
+                Failure::Refused => refused.to_string(),
+                Failure::Silent => silent.to_string(),
+            };
+            text = text.replace(&name, &to);
+            referred.insert(*domain, to);
+        }
+        table.insert((*domain).to_owned(), text);
+    }
+    let dns = DnsServer::start(zone).await;
+    let registry = WhoisServer::start(WhoisBehaviour::Answer(table)).await;
+    let refer = format!("refer:        {}\r\n", registry.addr);
+    let root = WhoisServer::start(WhoisBehaviour::Answer(
+        cases
+            .iter()
+            .map(|(_, d, _, _)| ((*d).to_owned(), refer.clone()))
+            .collect(),
+    ))
+    .await;
+    FailingChain {
+        dns,
+        registry,
+        root,
+        referred,
+    }
+}
+
+#[tokio::test]
+async fn the_registry_answer_stands_when_the_registrar_server_fails() {
+    let Some(dir) = samples() else { return };
+    let cases: Vec<Case> = expected()
+        .into_iter()
+        .filter(|(tld, _, _)| WITH_FAILING_REGISTRAR.contains(tld))
+        .map(|(tld, domain, want)| {
+            let path = dir.join(format!("tld_{tld}.txt"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (tld, domain, want, text)
+        })
+        .collect();
+    assert_eq!(cases.len(), WITH_FAILING_REGISTRAR.len());
+    let refused = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let silent = WhoisServer::start(WhoisBehaviour::Silent).await;
+    let mut chains = Vec::new();
+    for failure in [
+        Failure::NoSuchName,
+        Failure::NameServerSilent,
+        Failure::Refused,
+        Failure::Silent,
+    ] {
+        chains.push((
+            failure,
+            failing_chain(failure, &cases, refused, silent.addr).await,
+        ));
+    }
+    // All at once: the silent cases each wait for the check's deadline.
+    let mut runs = Vec::new();
+    for (failure, chain) in &chains {
+        for start in [Start::AtTheRegistry, Start::BehindARoot] {
+            let first = match start {
+                Start::AtTheRegistry => chain.registry.addr,
+                Start::BehindARoot => chain.root.addr,
+            };
+            for (tld, domain, want, _) in &cases {
+                let mut config = crate::registration::config(&first.to_string());
+                config.resolvers = vec![chain.dns.addr];
+                // A DNS wait longer than the check: only the check's deadline may end it.
+                config.dns_query_timeout = Duration::from_secs(30);
+                config
+                    .check_timeouts
+                    .insert("registration".into(), Duration::from_secs(3));
+                let context = format!(".{tld} ({domain}), {failure:?}, {start:?}");
+                let registrar = chain.referred.get(domain).cloned();
+                let registry = chain.registry.addr.to_string();
+                let failure = *failure;
+                runs.push(async move {
+                    let report = run(domain, config).await;
+                    judge(&report, &context, &registry, registrar, failure, want)
+                });
+            }
+        }
+    }
+    let failures: Vec<String> = futures::future::join_all(runs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// What is wrong with one run of the test above, if anything: the fields must be the
+/// registry's, and the registrar's failed hop named in a finding.
+fn judge(
+    report: &netcheck_core::Report,
+    context: &str,
+    registry: &str,
+    registrar: Option<String>,
+    failure: Failure,
+    want: &Registration,
+) -> Option<String> {
+    let Some(Section::Registration(r)) = &check(report, "registration").data else {
+        return Some(format!("{context}: no registration data: {report:#?}"));
+    };
+    if r.registration != *want {
+        return Some(format!(
+            "{context}: got\n{:#?}\nwant\n{want:#?}",
+            r.registration
+        ));
+    }
+    let problems: Vec<&str> = check(report, "registration")
+        .findings
+        .iter()
+        .filter(|f| f.code == "whois_server_problem")
+        .map(|f| f.message.as_str())
+        .collect();
+    let Some(registrar) = registrar else {
+        let last = r.whois.last().map(|h| h.server.as_str());
+        return (last != Some(registry) || !problems.is_empty())
+            .then(|| format!("{context}: {:#?} {problems:?}", r.whois));
+    };
+    let Some(hop) = r.whois.last() else {
+        return Some(format!("{context}: no WHOIS hop"));
+    };
+    let named = format!("the registrar's WHOIS server {registrar} (referred by {registry}): ");
+    let said = hop.error.as_deref().unwrap_or_default();
+    let fine = hop.server == registrar
+        && said.contains(failure.words())
+        && problems.len() == 1
+        && problems[0].starts_with(&named)
+        && problems[0].contains(failure.words());
+    (!fine).then(|| format!("{context}: {problems:?}\n{:#?}", r.whois))
 }
 
 #[test]
