@@ -1,4 +1,5 @@
-//! netcheck's probe engine: sockets and probe back-ends for ping and traceroute, async on tokio.
+//! netcheck's probe engine: sockets and probe back-ends for ping and traceroute, and the TLS
+//! hello codec (`tls`) that reads what a server sends before any encryption, async on tokio.
 //! It knows nothing of reports; the checks in netcheck-core turn its results into sections.
 //!
 //! Back-ends are chosen at run time, best first, and a result always says which one ran and why
@@ -8,6 +9,7 @@ pub mod errqueue;
 pub mod icmp;
 pub mod ping;
 pub mod tcp;
+pub mod tls;
 pub mod trace;
 
 /// Milliseconds with microsecond precision.
