@@ -35,6 +35,9 @@ export function facts(check: CheckReport): string[] {
     case "tls":
       return [
         d.version ? `${d.version} · ${d.cipher_suite ?? ""} · ALPN ${d.alpn ?? "none"}` : "",
+        d.cleartext_handshake
+          ? `chain read from a cleartext handshake: ${d.cleartext_handshake.version} · ${d.cleartext_handshake.cipher_suite}`
+          : "",
         d.verdict ? `verdict: ${d.verdict} — ${d.verdict_detail ?? ""}` : "",
         ...d.chain.map((c, i) => `[${i}] ${c.subject} (until ${c.not_after})`),
       ].filter(Boolean);

@@ -216,6 +216,13 @@ fn tls(out: &mut String, t: &TlsReport) {
             t.alpn.as_deref().unwrap_or("none")
         );
     }
+    if let Some(c) = &t.cleartext_handshake {
+        let _ = writeln!(
+            out,
+            "  chain read from a cleartext handshake: {} · {}",
+            c.version, c.cipher_suite
+        );
+    }
     if let (Some(v), Some(d)) = (t.verdict, &t.verdict_detail) {
         let _ = writeln!(out, "  verdict: {} — {d}", v.as_str());
     }

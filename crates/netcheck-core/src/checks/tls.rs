@@ -66,9 +66,23 @@ pub struct TlsReport {
     /// it was not needed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aia_completed: Option<bool>,
+    /// When the handshake failed before the certificate reached the verifier: the chain above
+    /// was read from a cleartext TLS 1.2-and-below handshake offering every suite, and this is
+    /// what the server chose there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleartext_handshake: Option<CleartextHandshake>,
     pub timings: Timings,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<FetchError>,
+}
+
+/// What a server chose from a hello offering every TLS 1.2-and-below suite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CleartextHandshake {
+    /// `TLS 1.2`, `TLS 1.0`, `SSL 3.0`.
+    pub version: String,
+    /// The suite's IANA name (`TLS_RSA_WITH_AES_128_CBC_SHA`), or its code point (`0xC030`).
+    pub cipher_suite: String,
 }
 
 impl TlsReport {
@@ -87,6 +101,7 @@ impl TlsReport {
             verdict: None,
             verdict_detail: None,
             aia_completed: None,
+            cleartext_handshake: None,
             timings: Timings::default(),
             error: None,
         }
@@ -168,6 +183,24 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
                 .cloned()
         }
     };
+    // A handshake that ended before the server's Certificate reached the verifier: read the
+    // chain from a cleartext TLS 1.2-and-below handshake instead (the Certificate message is
+    // not encrypted there, RFC 5246 §7.4.2), as openssl s_client and sslscan show it.
+    let seen = match (seen, &report.error, report.address) {
+        (None, Some(FetchError::Tls { .. }), Some(address)) => {
+            match cleartext_chain(&host, address, deadline).await {
+                Some((chain, cleartext)) => {
+                    report.cleartext_handshake = Some(cleartext);
+                    Some(SeenChain {
+                        result: tls.verify(&chain, &name),
+                        chain,
+                    })
+                }
+                None => None,
+            }
+        }
+        (seen, ..) => seen,
+    };
     // A handshake that failed after the server's Certificate still shows the chain it sent,
     // with the verdict naming the weakness that stopped it.
     if let Some(seen) = &seen {
@@ -184,6 +217,53 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
     }
     report.timings.total_ms = millis(started.elapsed());
     report
+}
+
+/// One cleartext handshake's bound: it may not hold up the report, which already knows the
+/// handshake failed.
+const CLEARTEXT_BOUND: Duration = Duration::from_secs(3);
+
+/// Offers every TLS 1.2-and-below suite, curve and signature algorithm (the probe crate's
+/// certificate grab) to `address` and reads the chain from the server's first flight; the
+/// connection is dropped before the handshake would finish. `None` when the server shows no
+/// certificate that way (it refuses, speaks TLS 1.3 only, goes quiet).
+async fn cleartext_chain(
+    host: &str,
+    address: std::net::SocketAddr,
+    deadline: Instant,
+) -> Option<(Vec<CertificateDer<'static>>, CleartextHandshake)> {
+    use netcheck_probe::tls::{ClientHello, Until, exchange};
+    let bound = deadline.min(Instant::now() + CLEARTEXT_BOUND);
+    let mut tcp = tokio::time::timeout_at(bound, tokio::net::TcpStream::connect(address))
+        .await
+        .ok()?
+        .ok()?;
+    // RFC 6066 §3: no SNI for an address.
+    let sni = host.parse::<std::net::IpAddr>().is_err().then_some(host);
+    let hello = ClientHello::certificate_grab(sni);
+    let flight = match exchange(&mut tcp, &hello, Until::ServerHelloDone, bound).await {
+        Ok(flight) => flight,
+        Err(e) => {
+            tracing::debug!("cleartext handshake with {address}: {e}");
+            return None;
+        }
+    };
+    if flight.certificates.is_empty() {
+        return None;
+    }
+    let cleartext = CleartextHandshake {
+        version: flight.version.to_string(),
+        cipher_suite: flight
+            .suite_name
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("0x{:04X}", flight.suite)),
+    };
+    let chain = flight
+        .certificates
+        .into_iter()
+        .map(CertificateDer::from)
+        .collect();
+    Some((chain, cleartext))
 }
 
 /// Parses the chain the server sent, completes it by AIA when an issuer is missing, and

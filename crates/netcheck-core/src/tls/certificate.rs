@@ -142,7 +142,12 @@ fn key_description(cert: &X509Certificate<'_>) -> (String, usize) {
 
 fn curve_name(oid: &Oid<'_>) -> String {
     match oid.to_id_string().as_str() {
+        "1.2.840.10045.3.1.1" => "P-192".into(),
+        "1.3.132.0.33" => "P-224".into(),
         "1.2.840.10045.3.1.7" => "P-256".into(),
+        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1".into(),
+        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1".into(),
+        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1".into(),
         "1.3.132.0.34" => "P-384".into(),
         "1.3.132.0.35" => "P-521".into(),
         other => other.to_owned(),

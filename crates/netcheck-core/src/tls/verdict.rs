@@ -254,8 +254,13 @@ pub fn weakness(chain: &[CertificateInfo]) -> Option<(Verdict, String)> {
             return Some((
                 Verdict::UnsupportedAlgorithm,
                 format!(
-                    "{} has a {} key, which browsers do not support",
+                    "{} has {} {} key, which browsers do not support",
                     role(i, c),
+                    if c.key_type.starts_with('E') {
+                        "an"
+                    } else {
+                        "a"
+                    },
                     c.key_type
                 ),
             ));
