@@ -241,12 +241,11 @@ impl<'a> Run<'a> {
                 if !missing_below && missing_at_end.is_empty() {
                     return None;
                 }
-                if missing_at_end.is_empty() {
-                    Some((silent_until, Expiry::Stop))
-                } else if retry_left && retry_at < give_up {
+                if !missing_at_end.is_empty() && retry_left && retry_at < give_up {
                     Some((retry_at, Expiry::Retry(missing_at_end)))
                 } else {
-                    Some((retry_at, Expiry::Stop))
+                    // Nothing more to ask: the last probes sent get the silent hops' wait.
+                    Some((silent_until, Expiry::Stop))
                 }
             }
             // Nothing from the destination yet. Once some router has answered, a silence past
@@ -459,6 +458,21 @@ mod tests {
         let (replies, took) = trace(&mut net).await;
         assert!(destination_slots(&replies) >= 1, "{replies:?}");
         assert!(took <= options().timeout, "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_last_round_sent_again_gets_the_short_wait_not_the_doubled_one() {
+        // One answer comes back for the last round; the trace ends a short wait later, not at
+        // the timeout.
+        let mut net = FakeNetwork::new(testbed_path(), 6.0, Duration::from_secs(1));
+        net.tokens = 0.0;
+        let (replies, took) = trace(&mut net).await;
+        assert!(destination_slots(&replies) >= 1, "{replies:?}");
+        let last_send = *net.sent_at.iter().max().unwrap() - net.started;
+        assert!(
+            took <= last_send + Duration::from_millis(82),
+            "{took:?} after the last send at {last_send:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
