@@ -89,41 +89,51 @@ impl ClientHello {
     }
 
     /// A hello offering `version` and nothing above it, with `suites`. SSL 3.0 hellos carry no
-    /// extensions (RFC 6101 has none) and signal secure renegotiation by SCSV instead.
+    /// extensions (RFC 6101 has none) and signal secure renegotiation by SCSV instead. TLS 1.3
+    /// (or a draft) is offered the RFC 8446 way: `legacy_version` TLS 1.2, the version in
+    /// supported_versions, and an X25519 key share. Any 32 bytes are an X25519 public value
+    /// (RFC 7748 §5), so the server computes its share and answers with a ServerHello;
+    /// netcheck holds no private key and goes no further.
     pub fn offering(version: ProtocolVersion, suites: Vec<u16>) -> ClientHello {
         let record_version = if version == ProtocolVersion::SSL_3_0 {
             ProtocolVersion::SSL_3_0
         } else {
             ProtocolVersion::TLS_1_0
         };
+        let tls13 = version.is_tls13();
         ClientHello {
             record_version,
-            client_version: version,
+            client_version: if tls13 {
+                ProtocolVersion::TLS_1_2
+            } else {
+                version
+            },
             suites,
             compression: vec![0],
             server_name: None,
             groups: OFFERED_GROUPS.to_vec(),
             signature_algorithms: SIGNATURE_ALGORITHMS.to_vec(),
             alpn: Vec::new(),
-            supported_versions: Vec::new(),
-            key_shares: Vec::new(),
+            supported_versions: if tls13 { vec![version] } else { Vec::new() },
+            key_shares: if tls13 {
+                vec![(29, unpredictable().to_vec())]
+            } else {
+                Vec::new()
+            },
             fallback_scsv: false,
             random: unpredictable(),
         }
     }
 
-    /// A TLS 1.3-only hello with the TLS 1.3 suites and an X25519 key share. Any 32 bytes are
-    /// an X25519 public value (RFC 7748 §5), so the server computes its share and answers with
-    /// a ServerHello; netcheck holds no private key and goes no further.
+    /// A TLS 1.3-only hello offering the TLS 1.3 suites.
     pub fn tls13(server_name: Option<&str>) -> ClientHello {
-        let mut hello = ClientHello::offering(
-            ProtocolVersion::TLS_1_2,
-            TLS13_SUITES.iter().map(|s| s.code).collect(),
-        );
-        hello.server_name = server_name.map(str::to_string);
-        hello.supported_versions = vec![ProtocolVersion::TLS_1_3];
-        hello.key_shares = vec![(29, unpredictable().to_vec())];
-        hello
+        ClientHello {
+            server_name: server_name.map(str::to_string),
+            ..ClientHello::offering(
+                ProtocolVersion::TLS_1_3,
+                TLS13_SUITES.iter().map(|s| s.code).collect(),
+            )
+        }
     }
 
     /// The bytes to send: one handshake record holding the ClientHello.
