@@ -228,8 +228,20 @@ impl<'a> Run<'a> {
         // IPv6 scales that down by the route's prefix length), so the asking spreads out
         // until `timeout`.
         let silent_wait = (farthest.unwrap_or_default() * 2).max(self.options.min_wait);
-        let retry_at = (self.last_send + silent_wait * (1u32 << self.attempt.min(8))).min(give_up);
-        let silent_until = (self.last_send + silent_wait).min(give_up);
+        // Waits run from the last probe that can still be answered usefully: once the
+        // destination is known, probes the window sent past it do not count.
+        let from = match self.end() {
+            Some(end) => self
+                .sent
+                .iter()
+                .filter(|((ttl, _), _)| *ttl <= end)
+                .map(|(_, at)| *at)
+                .max()
+                .unwrap_or(self.last_send),
+            None => self.last_send,
+        };
+        let retry_at = (from + silent_wait * (1u32 << self.attempt.min(8))).min(give_up);
+        let silent_until = (from + silent_wait).min(give_up);
         match self.end() {
             Some(end) => {
                 let missing_below =
@@ -412,8 +424,9 @@ mod tests {
         let (replies, took) = trace(&mut net).await;
         assert_eq!(destination_slots(&replies), 3, "{replies:?}");
         // 41 ms to the destination; the silent hop's wait, twice the farthest round trip, runs
-        // from the last probe sent (at 40 ms, when the window slid past r3's answer).
-        assert_eq!(took, Duration::from_millis(40 + 82));
+        // from when its probes left (at once), not from the probes the window sent past the
+        // destination when r3 answered.
+        assert_eq!(took, Duration::from_millis(82));
         // The window's probes (TTL 1 to 9 at once, 10 and 11 when r3 answered), and nothing
         // after the destination answered at 41 ms.
         assert_eq!(net.sent.len(), 3 * 11, "{:?}", net.sent);
