@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub web_dir: Option<std::path::PathBuf>,
     /// Where reports are kept for history and permalinks; none are kept without it.
     pub store: Option<Arc<store::Store>>,
+    /// Whether the history of stored reports may be listed; a permalink works either way.
+    pub public_history: bool,
 }
 
 /// Shared by every request.
@@ -41,6 +43,7 @@ pub struct AppState {
     permits: Arc<Semaphore>,
     max_concurrent: usize,
     store: Option<Arc<store::Store>>,
+    public_history: bool,
 }
 
 /// The API as a router, for `serve` or for a test to call without a socket.
@@ -51,6 +54,7 @@ pub fn app(config: ServerConfig) -> Router {
         permits: Arc::new(Semaphore::new(max_concurrent)),
         max_concurrent,
         store: config.store,
+        public_history: config.public_history,
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

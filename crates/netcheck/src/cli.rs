@@ -59,8 +59,10 @@ pub struct ServeArgs {
         env = "NETCHECK_WEB_DIR"
     )]
     pub web_dir: PathBuf,
-    /// PostgreSQL to keep reports in, for history and permalinks
-    /// (postgres://user@host/db); none are kept without it.
+    /// Where reports are kept, for permalinks and history: postgres://user@host/db (several
+    /// servers sharing one database), sqlite:PATH, or `none`. Default: a SQLite file under the
+    /// XDG data directory ($XDG_DATA_HOME/netcheck/reports.sqlite3, else
+    /// ~/.local/share/netcheck/reports.sqlite3).
     #[arg(
         long,
         value_name = "URL",
@@ -68,6 +70,17 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Days a report is kept; older ones are forgotten.
+    #[arg(long, value_name = "DAYS", default_value_t = netcheck_server::store::DEFAULT_KEEP_DAYS, env = "NETCHECK_KEEP_DAYS")]
+    pub keep_days: u32,
+    /// Keep the query values of stored URLs; by default each is stored as `redacted`
+    /// (userinfo, `user:password@`, is never stored).
+    #[arg(long, env = "NETCHECK_KEEP_QUERY")]
+    pub keep_query: bool,
+    /// Let anyone list the stored reports (GET /api/v1/reports); otherwise a report is reached
+    /// only through its unguessable permalink.
+    #[arg(long, env = "NETCHECK_PUBLIC_HISTORY")]
+    pub public_history: bool,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]

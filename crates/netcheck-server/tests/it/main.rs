@@ -48,6 +48,7 @@ fn server_config(
         max_concurrent,
         web_dir: None,
         store: None,
+        public_history: false,
     }
 }
 

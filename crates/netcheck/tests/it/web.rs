@@ -41,11 +41,16 @@ async fn a_person_checks_a_site_in_the_browser() {
     }
     let p = peers("web").await;
     let dist = web_dir().join("dist");
-    // With root, a real PostgreSQL behind the server: the permalink and history are seen too.
+    // The permalink and the history are seen too: kept in the default store (SQLite), or,
+    // with root, in a real PostgreSQL behind the server.
     let pg = netcheck_testkit::postgres::available()
         .ok()
         .map(|()| netcheck_testkit::postgres::Postgres::start());
-    let mut flags: Vec<&std::ffi::OsStr> = vec!["--web-dir".as_ref(), dist.as_os_str()];
+    let mut flags: Vec<&std::ffi::OsStr> = vec![
+        "--web-dir".as_ref(),
+        dist.as_os_str(),
+        "--public-history".as_ref(),
+    ];
     if let Some(pg) = &pg {
         flags.push("--database-url".as_ref());
         flags.push(pg.url.as_ref());
@@ -57,10 +62,7 @@ async fn a_person_checks_a_site_in_the_browser() {
         .arg(web_dir().join("e2e/check.mjs"))
         .args([&base, &p.url("/")])
         .arg(&screenshot)
-        .env(
-            "NETCHECK_E2E_PERMALINK",
-            if pg.is_some() { "1" } else { "" },
-        )
+        .env("NETCHECK_E2E_PERMALINK", "1")
         .output()
         .await
         .unwrap();
