@@ -10,6 +10,8 @@
 
 mod api;
 mod error;
+pub mod guard;
+pub mod listen;
 pub mod store;
 
 use std::sync::Arc;
@@ -34,6 +36,10 @@ pub struct ServerConfig {
     pub store: Option<Arc<store::Store>>,
     /// Whether the history of stored reports may be listed; a permalink works either way.
     pub public_history: bool,
+    /// The hosts requests may name and the origins whose pages may call the API.
+    pub allowed: guard::Allowed,
+    /// Bounds on the server's own connections.
+    pub limits: listen::Limits,
 }
 
 /// Shared by every request.
@@ -48,6 +54,15 @@ pub struct AppState {
 
 /// The API as a router, for `serve` or for a test to call without a socket.
 pub fn app(config: ServerConfig) -> Router {
+    let cors = guard::cors(&config.allowed.origins);
+    let allowed = Arc::new(config.allowed.clone());
+    with_ui(config)
+        .layer(axum::middleware::from_fn_with_state(allowed, guard::check))
+        .layer(cors)
+}
+
+/// The API's routes, and the UI at `/`.
+fn with_ui(config: ServerConfig) -> Router {
     let max_concurrent = config.max_concurrent.max(1);
     let routes = api::routes(AppState {
         engine: Arc::new(config.engine),
@@ -70,7 +85,8 @@ async fn no_ui() -> (axum::http::StatusCode, &'static str) {
     )
 }
 
-/// Serves the API on `listener` until the process ends.
+/// Serves the API on `listener` until the process ends, within the configured connection limits.
 pub async fn serve(listener: TcpListener, config: ServerConfig) -> std::io::Result<()> {
-    axum::serve(listener, app(config)).await
+    let limits = config.limits;
+    listen::serve(listener, app(config), limits).await
 }

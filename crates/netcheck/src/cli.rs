@@ -81,6 +81,27 @@ pub struct ServeArgs {
     /// only through its unguessable permalink.
     #[arg(long, env = "NETCHECK_PUBLIC_HISTORY")]
     pub public_history: bool,
+    /// A name this server is reached by (repeatable): requests naming another host are
+    /// refused (DNS rebinding). localhost, 127.0.0.1, ::1 and the listen address always are.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "NETCHECK_ALLOWED_HOST",
+        value_delimiter = ','
+    )]
+    pub allowed_host: Vec<String>,
+    /// An origin whose pages may call the API (repeatable, e.g. https://status.example.com):
+    /// CORS on every response for it; other sites' requests are refused.
+    #[arg(
+        long,
+        value_name = "ORIGIN",
+        env = "NETCHECK_CORS_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origin: Vec<String>,
+    /// Connections open at once, in all (each client address holds at most 64).
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
+    pub max_connections: usize,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]

@@ -172,6 +172,14 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         web_dir: Some(args.web_dir.clone()),
         store,
         public_history: args.public_history,
+        allowed: netcheck_server::guard::Allowed {
+            origins: args.cors_origin.clone(),
+            ..netcheck_server::guard::Allowed::for_listener(args.listen, &args.allowed_host)
+        },
+        limits: netcheck_server::listen::Limits {
+            max_connections: args.max_connections,
+            ..Default::default()
+        },
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -19,6 +19,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+mod guard;
 mod store;
 
 async fn dns() -> DnsServer {
@@ -49,6 +50,8 @@ fn server_config(
         web_dir: None,
         store: None,
         public_history: false,
+        allowed: Default::default(),
+        limits: Default::default(),
     }
 }
 

@@ -138,6 +138,11 @@ async fn a_person_checks_a_site_in_the_browser() {
             .contains("exa mple.com"),
         "{seen:#}"
     );
+    // A link from another site fills the form; nothing runs until a person clicks.
+    assert_eq!(seen["foreign"]["filled"], p.url("/"), "{seen:#}");
+    assert_eq!(seen["foreign"]["cards"], 0, "{seen:#}");
+    // No script error, and no Content-Security-Policy violation (Chromium logs those as
+    // console errors) under the server's strict policy.
     assert_eq!(seen["errors"], serde_json::json!([]), "no script errors");
     assert_eq!(
         seen["offsite"],
