@@ -8,6 +8,7 @@
 //! timeouts, trust anchors, data files) is the server's configuration, so a caller cannot point
 //! the server's DNS or WHOIS traffic elsewhere.
 
+pub mod abuse;
 mod api;
 mod error;
 pub mod guard;
@@ -40,6 +41,8 @@ pub struct ServerConfig {
     pub allowed: guard::Allowed,
     /// Bounds on the server's own connections.
     pub limits: listen::Limits,
+    /// Runs a client may start.
+    pub rate: abuse::RateLimit,
 }
 
 /// Shared by every request.
@@ -50,6 +53,7 @@ pub struct AppState {
     max_concurrent: usize,
     store: Option<Arc<store::Store>>,
     public_history: bool,
+    limiter: Arc<abuse::Limiter>,
 }
 
 /// The API as a router, for `serve` or for a test to call without a socket.
@@ -70,6 +74,7 @@ fn with_ui(config: ServerConfig) -> Router {
         max_concurrent,
         store: config.store,
         public_history: config.public_history,
+        limiter: Arc::new(abuse::Limiter::new(&config.rate)),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

@@ -99,6 +99,21 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origin: Vec<String>,
+    /// Runs one client address may start per minute (after its burst); beyond it, 429.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().per_minute, env = "NETCHECK_RUNS_PER_MINUTE")]
+    pub runs_per_minute: u32,
+    /// Runs one client address may start at once.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().burst, env = "NETCHECK_RUNS_BURST")]
+    pub runs_burst: u32,
+    /// A proxy (CIDR, repeatable) whose X-Forwarded-For names the client; from anyone else the
+    /// header is ignored.
+    #[arg(
+        long,
+        value_name = "CIDR",
+        env = "NETCHECK_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
     /// Connections open at once, in all (each client address holds at most 64).
     #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
     pub max_connections: usize,

@@ -180,6 +180,11 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             max_connections: args.max_connections,
             ..Default::default()
         },
+        rate: netcheck_server::abuse::RateLimit {
+            per_minute: args.runs_per_minute,
+            burst: args.runs_burst,
+            trusted_proxies: args.trusted_proxy.clone(),
+        },
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -209,3 +209,72 @@ async fn two_thousand_half_open_connections_do_not_stop_healthz() {
         "the first 64 (those the server took) were not all closed"
     );
 }
+
+async fn run_from(
+    router: &axum::Router,
+    peer: &str,
+    forwarded: Option<&str>,
+) -> axum::response::Response {
+    let mut request = Request::get("/api/v1/report?target=www.netcheck.test&only=dns");
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    let peer: std::net::SocketAddr = peer.parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    router.clone().oneshot(request).await.unwrap()
+}
+
+#[tokio::test]
+async fn runs_are_limited_per_client_and_forwarded_for_only_from_trusted_proxies() {
+    let dns = dns().await;
+    let mut config = server_config(dns.addr, Duration::from_secs(2), 4);
+    config.rate = netcheck_server::abuse::RateLimit {
+        per_minute: 1,
+        burst: 2,
+        trusted_proxies: vec!["127.0.0.9/32".parse().unwrap()],
+    };
+    let app = netcheck_server::app(config);
+    for _ in 0..2 {
+        assert_eq!(
+            run_from(&app, "127.0.0.5:1000", None).await.status(),
+            StatusCode::OK
+        );
+    }
+    let limited = run_from(&app, "127.0.0.5:1001", None).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let (_, body) = json_of(limited).await;
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Naming someone else does not help a client that is not a trusted proxy.
+    let spoofed = run_from(&app, "127.0.0.5:1002", Some("192.0.2.77")).await;
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another client is not held back by the first.
+    assert_eq!(
+        run_from(&app, "127.0.0.6:1000", None).await.status(),
+        StatusCode::OK
+    );
+    // Behind the trusted proxy, each forwarded client has its own budget.
+    for client in ["198.51.100.1", "198.51.100.1", "198.51.100.2"] {
+        assert_eq!(
+            run_from(&app, "127.0.0.9:2000", Some(client))
+                .await
+                .status(),
+            StatusCode::OK,
+            "{client}"
+        );
+    }
+    assert_eq!(
+        run_from(&app, "127.0.0.9:2000", Some("198.51.100.1"))
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

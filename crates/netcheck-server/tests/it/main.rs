@@ -52,6 +52,7 @@ fn server_config(
         public_history: false,
         allowed: Default::default(),
         limits: Default::default(),
+        rate: Default::default(),
     }
 }
 
