@@ -61,8 +61,17 @@ try {
   await page.waitForSelector("[data-error]", { timeout: 10000 });
   const bad = await page.$eval("[data-error]", (e) => ({ code: e.dataset.error, text: e.textContent }));
 
+  // A ?target= link followed from another site fills the form and waits for a click.
+  await page.goto(new URL(`/?target=${encodeURIComponent(target)}`, base).href, { referer: "https://elsewhere.example/" });
+  await page.waitForSelector("[data-waiting]", { timeout: 10000 });
+  await page.waitForTimeout(1000);
+  const foreign = await page.evaluate(() => ({
+    filled: document.querySelector("#target").value,
+    cards: document.querySelectorAll("[data-check]").length,
+  }));
+
   const origin = new URL(base).origin;
-  console.log(JSON.stringify({ ...seen, permalink, bad, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
+  console.log(JSON.stringify({ ...seen, permalink, bad, foreign, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
 } finally {
   await browser.close();
 }

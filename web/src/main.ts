@@ -153,5 +153,12 @@ if (stored) {
   void showStored(stored);
 } else if (initial) {
   input.value = initial;
-  void run(initial);
+  // A link from another site fills the form but does not run: a page elsewhere must not make
+  // this server probe targets of its choosing in a visitor's name. Our own links run.
+  const fromHere = document.referrer !== "" && new URL(document.referrer).origin === location.origin;
+  if (fromHere) {
+    void run(initial);
+  } else {
+    verdict.replaceChildren(el("p", { class: "note", "data-waiting": "" }, `Press Check to run the checks on ${initial}.`));
+  }
 }

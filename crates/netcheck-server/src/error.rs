@@ -20,8 +20,12 @@ pub enum ApiError {
     Busy(usize),
     #[error("the report could not be finished: {0}")]
     Internal(String),
-    #[error("this server keeps no reports: start it with --database-url")]
+    #[error("this server keeps no reports (it was started with --database-url none)")]
     NoStorage,
+    #[error(
+        "this server does not list its reports: each is reached through its permalink (start it with --public-history to list them)"
+    )]
+    HistoryNotPublic,
     #[error("'{0}' is not a report id (32 hexadecimal digits)")]
     BadId(String),
     #[error("no report is stored under {0}")]
@@ -40,6 +44,7 @@ impl ApiError {
             ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
             ApiError::NoStorage => "no_storage",
+            ApiError::HistoryNotPublic => "history_not_public",
             ApiError::BadId(_) => "bad_id",
             ApiError::NotFound(_) => "not_found",
             ApiError::Storage(_) => "storage_unavailable",
@@ -51,6 +56,7 @@ impl ApiError {
             ApiError::Busy(_) | ApiError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::HistoryNotPublic => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -8,8 +8,11 @@
 //! timeouts, trust anchors, data files) is the server's configuration, so a caller cannot point
 //! the server's DNS or WHOIS traffic elsewhere.
 
+pub mod abuse;
 mod api;
 mod error;
+pub mod guard;
+pub mod listen;
 pub mod store;
 
 use std::sync::Arc;
@@ -32,6 +35,14 @@ pub struct ServerConfig {
     pub web_dir: Option<std::path::PathBuf>,
     /// Where reports are kept for history and permalinks; none are kept without it.
     pub store: Option<Arc<store::Store>>,
+    /// Whether the history of stored reports may be listed; a permalink works either way.
+    pub public_history: bool,
+    /// The hosts requests may name and the origins whose pages may call the API.
+    pub allowed: guard::Allowed,
+    /// Bounds on the server's own connections.
+    pub limits: listen::Limits,
+    /// Runs a client may start.
+    pub rate: abuse::RateLimit,
 }
 
 /// Shared by every request.
@@ -41,16 +52,29 @@ pub struct AppState {
     permits: Arc<Semaphore>,
     max_concurrent: usize,
     store: Option<Arc<store::Store>>,
+    public_history: bool,
+    limiter: Arc<abuse::Limiter>,
 }
 
 /// The API as a router, for `serve` or for a test to call without a socket.
 pub fn app(config: ServerConfig) -> Router {
+    let cors = guard::cors(&config.allowed.origins);
+    let allowed = Arc::new(config.allowed.clone());
+    with_ui(config)
+        .layer(axum::middleware::from_fn_with_state(allowed, guard::check))
+        .layer(cors)
+}
+
+/// The API's routes, and the UI at `/`.
+fn with_ui(config: ServerConfig) -> Router {
     let max_concurrent = config.max_concurrent.max(1);
     let routes = api::routes(AppState {
         engine: Arc::new(config.engine),
         permits: Arc::new(Semaphore::new(max_concurrent)),
         max_concurrent,
         store: config.store,
+        public_history: config.public_history,
+        limiter: Arc::new(abuse::Limiter::new(&config.rate)),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),
@@ -66,7 +90,8 @@ async fn no_ui() -> (axum::http::StatusCode, &'static str) {
     )
 }
 
-/// Serves the API on `listener` until the process ends.
+/// Serves the API on `listener` until the process ends, within the configured connection limits.
 pub async fn serve(listener: TcpListener, config: ServerConfig) -> std::io::Result<()> {
-    axum::serve(listener, app(config)).await
+    let limits = config.limits;
+    listen::serve(listener, app(config), limits).await
 }

@@ -59,8 +59,10 @@ pub struct ServeArgs {
         env = "NETCHECK_WEB_DIR"
     )]
     pub web_dir: PathBuf,
-    /// PostgreSQL to keep reports in, for history and permalinks
-    /// (postgres://user@host/db); none are kept without it.
+    /// Where reports are kept, for permalinks and history: postgres://user@host/db (several
+    /// servers sharing one database), sqlite:PATH, or `none`. Default: a SQLite file under the
+    /// XDG data directory ($XDG_DATA_HOME/netcheck/reports.sqlite3, else
+    /// ~/.local/share/netcheck/reports.sqlite3).
     #[arg(
         long,
         value_name = "URL",
@@ -68,6 +70,53 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Days a report is kept; older ones are forgotten.
+    #[arg(long, value_name = "DAYS", default_value_t = netcheck_server::store::DEFAULT_KEEP_DAYS, env = "NETCHECK_KEEP_DAYS")]
+    pub keep_days: u32,
+    /// Keep the query values of stored URLs; by default each is stored as `redacted`
+    /// (userinfo, `user:password@`, is never stored).
+    #[arg(long, env = "NETCHECK_KEEP_QUERY")]
+    pub keep_query: bool,
+    /// Let anyone list the stored reports (GET /api/v1/reports); otherwise a report is reached
+    /// only through its unguessable permalink.
+    #[arg(long, env = "NETCHECK_PUBLIC_HISTORY")]
+    pub public_history: bool,
+    /// A name this server is reached by (repeatable): requests naming another host are
+    /// refused (DNS rebinding). localhost, 127.0.0.1, ::1 and the listen address always are.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "NETCHECK_ALLOWED_HOST",
+        value_delimiter = ','
+    )]
+    pub allowed_host: Vec<String>,
+    /// An origin whose pages may call the API (repeatable, e.g. https://status.example.com):
+    /// CORS on every response for it; other sites' requests are refused.
+    #[arg(
+        long,
+        value_name = "ORIGIN",
+        env = "NETCHECK_CORS_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origin: Vec<String>,
+    /// Runs one client address may start per minute (after its burst); beyond it, 429.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().per_minute, env = "NETCHECK_RUNS_PER_MINUTE")]
+    pub runs_per_minute: u32,
+    /// Runs one client address may start at once.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().burst, env = "NETCHECK_RUNS_BURST")]
+    pub runs_burst: u32,
+    /// A proxy (CIDR, repeatable) whose X-Forwarded-For names the client; from anyone else the
+    /// header is ignored.
+    #[arg(
+        long,
+        value_name = "CIDR",
+        env = "NETCHECK_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Connections open at once, in all (each client address holds at most 64).
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
+    pub max_connections: usize,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]

@@ -141,14 +141,29 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };
-    let store = match &args.database_url {
-        Some(url) => match runtime.block_on(netcheck_server::store::Store::open(url)) {
-            Ok(s) => Some(std::sync::Arc::new(s)),
-            Err(e) => {
-                eprintln!("netcheck: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+    let retention = netcheck_server::store::Retention {
+        keep: std::time::Duration::from_secs(u64::from(args.keep_days) * 86_400),
+        keep_query: args.keep_query,
+    };
+    // No flag: the embedded store under the XDG data directory; `none`: no store at all.
+    let opened = match args.database_url.as_deref() {
+        Some("none") => None,
+        Some(url) => Some(runtime.block_on(netcheck_server::store::Store::open(url, retention))),
+        None => Some(runtime.block_on(netcheck_server::store::Store::open_default(retention))),
+    };
+    let store = match opened {
+        Some(Ok(s)) => {
+            eprintln!(
+                "netcheck: keeping reports ({}) for {} days",
+                s.kind(),
+                args.keep_days
+            );
+            Some(std::sync::Arc::new(s))
+        }
+        Some(Err(e)) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::FAILURE;
+        }
         None => None,
     };
     let config = netcheck_server::ServerConfig {
@@ -156,6 +171,20 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         max_concurrent: usize::from(args.max_concurrent),
         web_dir: Some(args.web_dir.clone()),
         store,
+        public_history: args.public_history,
+        allowed: netcheck_server::guard::Allowed {
+            origins: args.cors_origin.clone(),
+            ..netcheck_server::guard::Allowed::for_listener(args.listen, &args.allowed_host)
+        },
+        limits: netcheck_server::listen::Limits {
+            max_connections: args.max_connections,
+            ..Default::default()
+        },
+        rate: netcheck_server::abuse::RateLimit {
+            per_minute: args.runs_per_minute,
+            burst: args.runs_burst,
+            trusted_proxies: args.trusted_proxy.clone(),
+        },
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -1,5 +1,7 @@
 //! Stored reports: `GET /api/v1/reports/{id}` (the permalink's report) and
-//! `GET /api/v1/reports?target=…&limit=…` (the history, newest first).
+//! `GET /api/v1/reports?target=…&limit=…` (the history, newest first; only when the operator
+//! made it public with `--public-history`, since anyone may type any URL into a public
+//! netcheck and another's targets are theirs).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -39,6 +41,9 @@ pub async fn history(
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.store.as_ref().ok_or(ApiError::NoStorage)?;
+    if !state.public_history {
+        return Err(ApiError::HistoryNotPublic);
+    }
     let Query(query) = query.map_err(|e| ApiError::BadQuery(e.body_text()))?;
     let host = match query.target.as_deref().filter(|t| !t.trim().is_empty()) {
         Some(t) => Some(netcheck_core::Target::parse(t)?.host),

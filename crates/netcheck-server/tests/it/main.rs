@@ -19,6 +19,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+mod guard;
 mod store;
 
 async fn dns() -> DnsServer {
@@ -48,6 +49,10 @@ fn server_config(
         max_concurrent,
         web_dir: None,
         store: None,
+        public_history: false,
+        allowed: Default::default(),
+        limits: Default::default(),
+        rate: Default::default(),
     }
 }
 

@@ -296,10 +296,27 @@ fn docs_report_schema_is_what_the_types_generate() {
     );
 }
 
+/// A running `netcheck serve`: killed, and its data directory removed, when dropped.
+pub struct Served {
+    _child: tokio::process::Child,
+    data: std::path::PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
 /// `netcheck serve` on a free loopback port, asking `p`'s resolver and trusting its CA, with
-/// `extra` flags; the child (killed when dropped) and the address it prints.
-async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (tokio::process::Child, String) {
+/// `extra` flags and a data directory of its own (XDG_DATA_HOME: where the default store
+/// lives); the server and the address it prints. Its stderr is read to the end, so that
+/// nothing it says later meets a closed pipe.
+async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (Served, String) {
     use tokio::io::{AsyncBufReadExt, BufReader};
+    static SERVED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let data = std::env::temp_dir().join(format!("netcheck-serve-{}-{n}", std::process::id()));
     let mut child = tokio::process::Command::new(BIN)
         .args([
             "serve",
@@ -311,22 +328,71 @@ async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (tokio::process::Child,
             p.ca(),
         ])
         .args(extra)
+        .env("XDG_DATA_HOME", &data)
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let line = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("serve printed nothing")
-        .unwrap()
-        .unwrap();
-    let addr = line
-        .strip_prefix("netcheck: serving the API on http://")
-        .and_then(|rest| rest.strip_suffix("/api/v1/"))
-        .unwrap_or_else(|| panic!("unexpected line: {line}"))
+    let addr = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(addr) = line
+                .strip_prefix("netcheck: serving the API on http://")
+                .and_then(|rest| rest.strip_suffix("/api/v1/"))
+            {
+                return addr.to_owned();
+            }
+        }
+        panic!("serve ended without saying where it serves")
+    })
+    .await
+    .expect("serve did not say where it serves within 20 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (
+        Served {
+            _child: child,
+            data,
+        },
+        addr,
+    )
+}
+
+/// The README's run command: `netcheck serve` with no flag for a store keeps its reports in a
+/// SQLite file under the XDG data directory, and each report has a permalink.
+#[tokio::test]
+async fn serve_keeps_reports_with_no_setup_in_sqlite_under_the_data_directory() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let p = peers("serve-store").await;
+    let (served, addr) = serve(&p, &[]).await;
+    let get = |path: String| {
+        let addr = addr.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            answer
+        }
+    };
+    let answer = get(format!("/api/v1/report?target={}&only=dns", p.url("/"))).await;
+    let location = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("location: "))
+        .unwrap_or_else(|| panic!("no permalink: {answer}"))
         .to_owned();
-    (child, addr)
+    let kept = get(location.clone()).await;
+    assert!(kept.starts_with("HTTP/1.1 200"), "{location}: {kept}");
+    assert!(kept.contains("\"schema_version\""), "{kept}");
+    assert!(
+        served.data.join("netcheck/reports.sqlite3").is_file(),
+        "no store in {}",
+        served.data.display()
+    );
+    // And its history is not listed to anyone without --public-history.
+    let history = get("/api/v1/reports".into()).await;
+    assert!(history.starts_with("HTTP/1.1 403"), "{history}");
 }
 
 #[tokio::test]

@@ -41,11 +41,16 @@ async fn a_person_checks_a_site_in_the_browser() {
     }
     let p = peers("web").await;
     let dist = web_dir().join("dist");
-    // With root, a real PostgreSQL behind the server: the permalink and history are seen too.
+    // The permalink and the history are seen too: kept in the default store (SQLite), or,
+    // with root, in a real PostgreSQL behind the server.
     let pg = netcheck_testkit::postgres::available()
         .ok()
         .map(|()| netcheck_testkit::postgres::Postgres::start());
-    let mut flags: Vec<&std::ffi::OsStr> = vec!["--web-dir".as_ref(), dist.as_os_str()];
+    let mut flags: Vec<&std::ffi::OsStr> = vec![
+        "--web-dir".as_ref(),
+        dist.as_os_str(),
+        "--public-history".as_ref(),
+    ];
     if let Some(pg) = &pg {
         flags.push("--database-url".as_ref());
         flags.push(pg.url.as_ref());
@@ -57,10 +62,7 @@ async fn a_person_checks_a_site_in_the_browser() {
         .arg(web_dir().join("e2e/check.mjs"))
         .args([&base, &p.url("/")])
         .arg(&screenshot)
-        .env(
-            "NETCHECK_E2E_PERMALINK",
-            if pg.is_some() { "1" } else { "" },
-        )
+        .env("NETCHECK_E2E_PERMALINK", "1")
         .output()
         .await
         .unwrap();
@@ -136,6 +138,11 @@ async fn a_person_checks_a_site_in_the_browser() {
             .contains("exa mple.com"),
         "{seen:#}"
     );
+    // A link from another site fills the form; nothing runs until a person clicks.
+    assert_eq!(seen["foreign"]["filled"], p.url("/"), "{seen:#}");
+    assert_eq!(seen["foreign"]["cards"], 0, "{seen:#}");
+    // No script error, and no Content-Security-Policy violation (Chromium logs those as
+    // console errors) under the server's strict policy.
     assert_eq!(seen["errors"], serde_json::json!([]), "no script errors");
     assert_eq!(
         seen["offsite"],

@@ -1,20 +1,16 @@
-//! Stored reports, for history and permalinks, in PostgreSQL (tokio-postgres). A report is kept
-//! whole as JSON beside the few columns a history list shows; its id is random (a UUID). Kept
-//! reports are public to whoever reaches the server: the history lists them. Every query is
-//! bounded in time (here and by the server's statement_timeout), and a connection that failed
-//! or timed out is dropped and made again on the next use. The table is created when missing.
+//! The PostgreSQL back-end of the report store (tokio-postgres), for several servers sharing
+//! one database. Every query is bounded in time (here and by the server's statement_timeout),
+//! and a connection that failed or timed out is dropped and made again on the next use. The
+//! table is created when missing.
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use netcheck_core::Report;
-use serde::Serialize;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-/// No statement may take longer than this.
-const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+use super::{Entry, QUERY_TIMEOUT, Row, StoreError, unavailable};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS netcheck_reports (
@@ -29,39 +25,16 @@ CREATE INDEX IF NOT EXISTS netcheck_reports_by_target
     ON netcheck_reports (target, created_at DESC);
 ";
 
-/// What a caller is told; the cause (which may name hosts, users, databases) goes to the log.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the report store cannot be used now")]
-    Unavailable,
-}
-
-/// One line of a history.
-#[derive(Debug, Clone, Serialize)]
-pub struct Entry {
-    pub id: String,
-    pub target: String,
-    /// RFC 3339, UTC.
-    pub created_at: String,
-    pub reachability: String,
-    pub summary: String,
-}
-
-pub struct Store {
+pub struct PgStore {
     config: tokio_postgres::Config,
     client: Mutex<Option<Arc<Client>>>,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may carry a password.
-        f.debug_struct("Store").finish_non_exhaustive()
+        f.debug_struct("PgStore").finish_non_exhaustive()
     }
-}
-
-fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
-    tracing::warn!("report store: {what}: {e}");
-    StoreError::Unavailable
 }
 
 /// Text PostgreSQL's jsonb cannot hold: U+0000, which remote text (WHOIS, TXT records) may
@@ -78,9 +51,9 @@ fn without_nul(value: &mut serde_json::Value) {
     }
 }
 
-impl Store {
+impl PgStore {
     /// Connects and creates the table if it is missing. The error says why, for the operator.
-    pub async fn open(url: &str) -> Result<Store, String> {
+    pub async fn open(url: &str) -> Result<PgStore, String> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| format!("--database-url is not a PostgreSQL URL: {e}"))?;
         // The server ends what we would stop waiting for; keepalives notice a peer that left.
@@ -91,7 +64,7 @@ impl Store {
                 "-c statement_timeout={}",
                 QUERY_TIMEOUT.as_millis()
             ));
-        let store = Store {
+        let store = PgStore {
             config,
             client: Mutex::new(None),
         };
@@ -159,16 +132,10 @@ impl Store {
         }
     }
 
-    /// Keeps `report`; its id.
-    pub async fn save(&self, report: &Report) -> Result<String, StoreError> {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let mut json =
-            serde_json::to_value(report).map_err(|e| unavailable("serialising the report", e))?;
+    /// Keeps `row`.
+    pub async fn save(&self, row: &Row) -> Result<(), StoreError> {
+        let mut json = row.report.clone();
         without_nul(&mut json);
-        let reachability = serde_json::to_value(report.diagnosis.reachability)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         let client = self.client().await?;
         self.bounded(
             "storing the report",
@@ -176,16 +143,30 @@ impl Store {
                 "INSERT INTO netcheck_reports (id, target, reachability, summary, report) \
                  VALUES ($1, $2, $3, $4, $5)",
                 &[
-                    &id,
-                    &report.target.host,
-                    &reachability,
-                    &report.diagnosis.summary.replace('\0', "\u{fffd}"),
+                    &row.id,
+                    &row.target,
+                    &row.reachability,
+                    &row.summary.replace('\0', "\u{fffd}"),
                     &json,
                 ],
             ),
         )
         .await?;
-        Ok(id)
+        Ok(())
+    }
+
+    /// Forgets the reports older than `age`; how many.
+    pub async fn prune(&self, age: Duration) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let seconds = age.as_secs_f64();
+        self.bounded(
+            "forgetting old reports",
+            client.execute(
+                "DELETE FROM netcheck_reports WHERE created_at < now() - make_interval(secs => $1)",
+                &[&seconds],
+            ),
+        )
+        .await
     }
 
     /// The report kept under `id`, as it was stored (an older report keeps its own shape).
@@ -226,9 +207,4 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// Whether `id` has the form of one this store gives out (32 hex digits).
-pub fn is_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }

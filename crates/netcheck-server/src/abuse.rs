@@ -1,0 +1,146 @@
+//! Abuse limits on the requests that make the server probe something (`/api/v1/run`,
+//! `/api/v1/report`): a rate per client address (governor's keyed GCRA limiter), answered 429
+//! with `Retry-After`. The client is the connection's peer; `X-Forwarded-For` is believed only
+//! from the `--trusted-proxy` ranges, and then read from the right, skipping the proxies
+//! themselves, so that a client cannot name itself someone else.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ipnet::IpNet;
+
+/// Runs a client may start: `burst` at once, then `per_minute`.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_minute: 10,
+            burst: 10,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// Clients remembered before the idle ones are forgotten.
+const REMEMBERED: usize = 100_000;
+
+pub struct Limiter {
+    keyed: DefaultKeyedRateLimiter<IpAddr>,
+    trusted: Vec<IpNet>,
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter").finish_non_exhaustive()
+    }
+}
+
+impl Limiter {
+    pub fn new(limit: &RateLimit) -> Limiter {
+        let per_minute = NonZeroU32::new(limit.per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limit.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        Limiter {
+            keyed: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+            trusted: limit.trusted_proxies.clone(),
+        }
+    }
+
+    /// The client a request comes from: the peer, or what a trusted proxy says it forwards.
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusted.iter().any(|n| n.contains(&peer)) {
+            return peer;
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        // Each proxy appends the address it heard from: the first one from the right that is
+        // not a trusted proxy is the client.
+        forwarded
+            .iter()
+            .rev()
+            .find(|a| !self.trusted.iter().any(|n| n.contains(*a)))
+            .copied()
+            .unwrap_or(peer)
+    }
+}
+
+/// The middleware: a request over its client's rate is answered 429 before it runs.
+pub async fn per_client(
+    State(limiter): State<Arc<Limiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(peer) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        // An app called without a socket (a test, an embedding): nobody to limit.
+        return next.run(request).await;
+    };
+    let client = limiter.client(peer, request.headers());
+    if limiter.keyed.len() > REMEMBERED {
+        limiter.keyed.retain_recent();
+    }
+    match limiter.keyed.check_key(&client) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let body = serde_json::json!({ "error": {
+                "code": "rate_limited",
+                "message": format!("{client} has started too many runs: try again in {seconds} s"),
+            }});
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let limiter = Limiter::new(&RateLimit {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            ..RateLimit::default()
+        });
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "198.51.100.7, 203.0.113.9, 10.1.1.1".parse().unwrap(),
+        );
+        let peer_proxy: IpAddr = "10.2.2.2".parse().unwrap();
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        // The rightmost address that is not one of our proxies.
+        assert_eq!(
+            limiter.client(peer_proxy, &headers),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(limiter.client(stranger, &headers), stranger);
+        assert_eq!(limiter.client(peer_proxy, &HeaderMap::new()), peer_proxy);
+    }
+}
