@@ -246,9 +246,25 @@ impl<'a> Run<'a> {
             Some(end) => {
                 let missing_below =
                     (1..end).any(|ttl| (0..self.per_hop).any(|slot| !self.answered(ttl, slot)));
-                let missing_at_end: Vec<(u8, u8)> = (0..self.per_hop)
-                    .filter(|slot| !self.answered(end, *slot))
-                    .map(|slot| (end, slot))
+                // The destination's missing answers, and the silent TTLs just before it: when
+                // its answers to nearer probes were rate-limited away, it first answers from
+                // farther off, and those silent TTLs are where it really is.
+                let last_router = self
+                    .replies
+                    .iter()
+                    .filter(|r| r.answer == Answer::TimeExceeded && r.ttl < end)
+                    .map(|r| r.ttl)
+                    .max()
+                    .unwrap_or(0);
+                let silent_before = (last_router + 1..end)
+                    .filter(|ttl| !self.replies.iter().any(|r| r.ttl == *ttl))
+                    .flat_map(|ttl| (0..self.per_hop).map(move |slot| (ttl, slot)));
+                let missing_at_end: Vec<(u8, u8)> = silent_before
+                    .chain(
+                        (0..self.per_hop)
+                            .filter(|slot| !self.answered(end, *slot))
+                            .map(|slot| (end, slot)),
+                    )
                     .collect();
                 if !missing_below && missing_at_end.is_empty() {
                     return None;
@@ -486,6 +502,22 @@ mod tests {
             took <= last_send + Duration::from_millis(82),
             "{took:?} after the last send at {last_send:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_destination_first_heard_from_farther_off_is_found_at_its_distance() {
+        // Its budget is empty when the first probes reach it and refills fast: the first
+        // answer comes to a probe the window sent later, from TTL 10. The silent TTLs between
+        // the last router and there are asked again, and the destination is at 4.
+        let mut net = FakeNetwork::new(testbed_path(), 6.0, Duration::from_millis(20));
+        net.tokens = -0.1;
+        let (replies, _) = trace(&mut net).await;
+        let first = replies
+            .iter()
+            .filter(|r| r.answer == Answer::Destination)
+            .map(|r| r.ttl)
+            .min();
+        assert_eq!(first, Some(4), "{replies:?}");
     }
 
     #[tokio::test(start_paused = true)]
