@@ -1,5 +1,7 @@
 // A check's card: its status, its findings worst first, and the few facts a person looks for
-// first in each section. The whole section stays one click away as JSON.
+// first in each section. The whole section stays one click away as JSON. A section this page
+// has no drawing for (a new check's, or one from a newer server) shows its facts as keys and
+// values: a new check needs nothing here.
 
 import type { CheckReport, Report } from "./generated/report";
 
@@ -8,6 +10,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Re
   for (const [k, v] of Object.entries(attributes)) e.setAttribute(k, v);
   e.append(...children);
   return e;
+}
+
+/** A section's facts as `key: value` lines, values that are not text or numbers as JSON. */
+export function genericFacts(data: Record<string, unknown>): string[] {
+  return Object.entries(data)
+    .filter(([key, value]) => key !== "kind" && value !== null && value !== undefined)
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
 }
 
 /** The lines of facts shown on a card, by kind of section. */
@@ -80,6 +89,9 @@ export function facts(check: CheckReport): string[] {
           ? `${l.address}: ${l.reserved}`
           : `${l.address}: ${[l.city, l.region, l.country_code].filter(Boolean).join(", ")}${l.asn ? ` · AS${l.asn} ${l.as_organization ?? ""}` : ""}`,
       );
+    default:
+      // The schema lists the kinds this version writes; anything else is kept as it came.
+      return genericFacts(d as unknown as Record<string, unknown>);
   }
 }
 

@@ -1,22 +1,26 @@
 //! The `Check` trait: one kind of measurement, with the metadata that the CLI's help, the
-//! API's list of checks and docs/checks.md are generated from.
+//! API's list of checks and docs/checks.md are generated from, and the [`Facts`] it gathers.
 //!
-//! A check's `run` does the I/O and returns typed facts (a [`Section`]); judging those facts is
-//! [`Section::assess`]'s job, so verdicts are testable without a network.
+//! A check's `run` does the I/O and returns its own typed facts; judging them is
+//! [`Facts::assess`]'s job, a pure function, so verdicts are testable without a network. The
+//! registry ([`crate::registry`]) erases the facts' type, once for every check: a check is
+//! written as a plain `async fn` and knows nothing of boxing. Its finding codes are declared
+//! in its file with [`crate::finding_codes!`] and listed in its metadata.
 
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use thiserror::Error;
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
-use crate::config::Config;
+use crate::config::{RunOptions, Settings};
 use crate::dns::{AddressLookup, Resolver};
+use crate::finding::Code;
 use crate::geo::{GeoDb, Placed};
-use crate::report::Section;
+use crate::report::{Finding, IntoSection};
 use crate::target::Target;
 use crate::tls::TlsClient;
 
@@ -31,6 +35,43 @@ pub struct CheckMeta {
     /// Whether the check needs root or CAP_NET_RAW to do its best.
     pub needs_privileges: bool,
     pub default_timeout: Duration,
+    /// Every finding code the check raises (its `CODES`, from [`crate::finding_codes!`]).
+    pub codes: &'static [&'static Code],
+}
+
+impl CheckMeta {
+    /// The declaration of one of the check's codes.
+    pub fn code(&self, name: &str) -> Option<&'static Code> {
+        self.codes.iter().copied().find(|c| c.name == name)
+    }
+}
+
+/// One kind of measurement. `run` gathers typed facts; the facts judge themselves.
+pub trait Check: Send + Sync + 'static {
+    const META: &'static CheckMeta;
+    /// The facts `run` gathers. A new check's facts need only `impl IntoSection for X {}`
+    /// besides their `Facts`: they travel as JSON under the check's id.
+    type Facts: Facts + IntoSection;
+
+    /// Gathers facts. Must finish by `deadline`; the runner cancels it shortly after.
+    fn run(
+        &self,
+        ctx: &Context,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Self::Facts, CheckError>> + Send;
+}
+
+/// A check's facts, judged: what the report's [`Section`](crate::report::Section) delegates to
+/// for each kind.
+pub trait Facts: Send + Sync + 'static {
+    /// Turns facts into findings. Pure: no I/O, so every verdict is testable from fixtures.
+    fn assess(&self) -> Vec<Finding>;
+
+    /// True when the facts show that the check's time ran out: a failure then reads "timed
+    /// out".
+    fn timed_out(&self) -> bool {
+        false
+    }
 }
 
 /// Why a check produced no facts at all. Failures of the thing measured (a refused connection,
@@ -43,22 +84,13 @@ pub enum CheckError {
     Failed(String),
 }
 
-pub trait Check: Send + Sync {
-    fn meta(&self) -> &'static CheckMeta;
-
-    /// Gathers facts. Must finish by `deadline`; the runner cancels it shortly after.
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>>;
-}
-
-/// What every check of one run shares: the target, the configuration, the resolver, and the
-/// target's addresses, looked up once for all checks that need them.
+/// What every check of one run shares: the target, the run's options (what the caller chose),
+/// the settings of the machine it runs on, the resolver, and the target's addresses, looked up
+/// once for all checks that need them.
 pub struct Context {
     pub target: Target,
-    pub config: Arc<Config>,
+    pub options: RunOptions,
+    pub settings: Arc<Settings>,
     pub resolver: Resolver,
     addresses: OnceCell<AddressLookup>,
     geo: OnceCell<Arc<GeoDb>>,
@@ -66,10 +98,16 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(target: Target, config: Arc<Config>, resolver: Resolver) -> Self {
+    pub fn new(
+        target: Target,
+        options: RunOptions,
+        settings: Arc<Settings>,
+        resolver: Resolver,
+    ) -> Self {
         Context {
             target,
-            config,
+            options,
+            settings,
             resolver,
             addresses: OnceCell::new(),
             geo: OnceCell::new(),
@@ -93,7 +131,7 @@ impl Context {
     /// The TLS client (trust anchors parsed once) that every check of the run shares.
     pub fn tls(&self) -> Result<Arc<TlsClient>, String> {
         self.tls
-            .get_or_init(|| TlsClient::new(&self.config.extra_roots).map(Arc::new))
+            .get_or_init(|| TlsClient::new(&self.settings.extra_roots).map(Arc::new))
             .clone()
     }
 
@@ -110,8 +148,8 @@ impl Context {
             self.geo
                 .get_or_init(|| async {
                     let (mut city, mut asn) = (
-                        self.config.geoip_city.clone(),
-                        self.config.geoip_asn.clone(),
+                        self.settings.geoip_city.clone(),
+                        self.settings.geoip_asn.clone(),
                     );
                     if city.is_empty() && asn.is_empty() {
                         (city, asn) = crate::geo::default_files();

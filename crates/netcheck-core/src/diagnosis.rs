@@ -4,12 +4,15 @@
 //! so the problems are put in that order and the first one is the cause: a name that does not
 //! resolve explains the refused connection and the empty ping after it. Each check has already
 //! judged its own facts (its findings); this reads those judgements, and the facts where a
-//! sentence needs them (the answering address, the hop where a route ends).
+//! sentence needs them (the answering address, the hop where a route ends). Which stage a
+//! finding speaks of is declared beside its code, in the check that raises it
+//! ([`crate::finding::Code::stage`]): nothing here names a code.
 
 use serde::{Deserialize, Serialize};
 
 use crate::checks::site::SiteReport;
 use crate::checks::traceroute::TracerouteReport;
+use crate::registry::Registry;
 use crate::report::{CheckReport, Finding, Report, Section, Severity, Status};
 
 /// Whether the target can be reached, in one word.
@@ -51,6 +54,21 @@ pub enum Stage {
     Loss,
 }
 
+impl Stage {
+    /// The stage's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Registration => "registration",
+            Stage::Name => "name",
+            Stage::Route => "route",
+            Stage::Connection => "connection",
+            Stage::Tls => "tls",
+            Stage::Http => "http",
+            Stage::Loss => "loss",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Problem {
     pub stage: Stage,
@@ -69,43 +87,15 @@ pub struct Diagnosis {
     pub problems: Vec<Problem>,
 }
 
-/// The stage a check's finding speaks of, for the findings that bear on reaching the site (a
-/// missing security header does not).
-fn stage_of(check: &str, code: &str) -> Option<Stage> {
-    Some(match code {
-        "registration_expired" | "registration_on_hold" | "registration_expires_soon" => {
-            Stage::Registration
-        }
-        "dns_nxdomain" | "dns_servfail" | "dns_refused" | "dns_timeout" | "dns_no_address"
-        | "dns_error" | "dnssec_bogus" | "site_dns" | "tls_dns" => Stage::Name,
-        "site_refused"
-        | "site_connect_timeout"
-        | "site_unreachable"
-        | "tls_refused"
-        | "tls_connect_failed"
-        | "tls_connect_timeout" => Stage::Connection,
-        "tls_timeout"
-        | "tls_handshake_failed"
-        | "tls_no_common_protocol"
-        | "site_tls"
-        | "site_certificate"
-        | "no_https" => Stage::Tls,
-        _ if check == "tls" && code.starts_with("certificate_") => Stage::Tls,
-        "http_client_error"
-        | "http_server_error"
-        | "http_redirect_unfollowed"
-        | "redirect_loop"
-        | "redirect_too_many"
-        | "redirect_bad_location"
-        | "site_http_broken"
-        | "site_timeout" => Stage::Http,
-        "ping_loss" | "ping_no_reply" => Stage::Loss,
-        _ => return None,
-    })
+/// Reads the report's checks into a diagnosis, with the built-in checks' codes.
+pub fn diagnose(report: &Report) -> Diagnosis {
+    diagnose_with(report, &Registry::default())
 }
 
-/// Reads the report's checks into a diagnosis.
-pub fn diagnose(report: &Report) -> Diagnosis {
+/// Reads the report's checks into a diagnosis. Each finding's stage is the one its check
+/// declares beside its code (`registry` has them); a code that declares none does not bear on
+/// reaching the site.
+pub fn diagnose_with(report: &Report, registry: &Registry) -> Diagnosis {
     let host = report.target.host.as_str();
     // For an http:// target the TLS check shakes hands with the https origin: news about the
     // host, not about whether the target answers.
@@ -117,7 +107,7 @@ pub fn diagnose(report: &Report) -> Diagnosis {
             .iter()
             .filter(|f| f.severity > Severity::Info)
         {
-            if let Some(stage) = stage_of(&check.id, &f.code) {
+            if let Some(stage) = registry.stage_of(&check.id, &f.code) {
                 problems.push(problem(stage, check, f));
             }
         }

@@ -1,14 +1,18 @@
 //! netcheck's engine: a target becomes a plan of checks, the checks run concurrently, and each
 //! ends in a section of the [`report::Report`]. No printing happens here; the faces (CLI, server)
-//! render the report and the [`runner::Event`]s that the runner emits as checks start and end.
+//! render the report and the [`runner::Event`]s that the runner emits as checks start and end,
+//! and fold those events into the report with [`event::ReportBuilder`] as the runner does.
 
 pub mod check;
 pub mod checks;
 pub mod config;
 pub mod diagnosis;
 pub mod dns;
+pub mod event;
+pub mod finding;
 pub mod geo;
 pub mod rdap;
+pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod target;
@@ -16,8 +20,10 @@ pub mod tls;
 pub mod web;
 pub mod whois;
 
-pub use check::{Check, CheckMeta, Context};
-pub use config::Config;
+pub use check::{Check, CheckError, CheckMeta, Context, Facts};
+pub use config::{RunOptions, RunRequest, Settings};
+pub use event::{Event, ReportBuilder};
+pub use registry::Registry;
 pub use report::{CheckReport, Report, Section, Status};
-pub use runner::{Event, run};
+pub use runner::run;
 pub use target::{Target, TargetError};

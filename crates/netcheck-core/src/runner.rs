@@ -1,87 +1,73 @@
 //! The runner: every selected check at once, each under its own time bound, each emitting an
-//! event when it starts and when it ends. One check failing or timing out never stops another.
+//! event when it starts and when it ends, and one event when all have ended. One check failing
+//! or timing out never stops another. The report is the fold of those events
+//! ([`ReportBuilder`]), the same fold every face and a hub use.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::check::{Check, CheckError, Context};
-use crate::checks::registry;
-use crate::config::Config;
+use crate::check::{CheckError, Context};
+use crate::config::{RunRequest, Settings};
 use crate::dns::Resolver;
-use crate::report::{
-    CheckReport, Finding, Report, SCHEMA_VERSION, Section, Severity, Status, millis, status_of,
-};
-use crate::target::Target;
+use crate::registry::{Judged, RegisteredCheck, Registry};
+use crate::report::{CheckReport, Report, Section, Severity, Status, millis, status_of};
+
+pub use crate::event::{Event, ReportBuilder};
 
 /// Time a check gets after its deadline to hand in what it has before it is cancelled.
 const GRACE: Duration = Duration::from_millis(250);
 
-/// What the faces draw progress from; the server streams the same events.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    Started { id: String, title: String },
-    Finished { check: Box<CheckReport> },
-}
-
-/// Runs the checks of `config.only` (all when empty) against `target`.
-pub async fn run(target: Target, config: Config, events: Option<UnboundedSender<Event>>) -> Report {
+/// Runs the checks of `request` (all of `registry`'s when it names none) against its target,
+/// with this machine's `settings`. `events`, when given, receives every event as it happens.
+pub async fn run(
+    request: RunRequest,
+    settings: Arc<Settings>,
+    registry: &Registry,
+    events: Option<UnboundedSender<Event>>,
+) -> Report {
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let started = Instant::now();
-    let resolver = Resolver::new(&config.resolvers, config.dns_query_timeout);
-    let config = Arc::new(config);
-    let checks: Vec<Box<dyn Check>> = registry()
-        .into_iter()
-        .filter(|c| config.only.is_empty() || config.only.iter().any(|id| id == c.meta().id))
+    let RunRequest { target, options } = request;
+    let resolver = Resolver::new(&settings.resolvers, options.dns_query_timeout);
+    let plan: Vec<&RegisteredCheck> = registry
+        .iter()
+        .filter(|c| options.runs(c.meta().id))
         .collect();
-    let ctx = Context::new(target.clone(), config.clone(), resolver);
-    let runs = checks
-        .iter()
-        .map(|check| run_one(check.as_ref(), &ctx, events.as_ref()));
-    let reports = futures::future::join_all(runs).await;
-    let status = reports
-        .iter()
-        .map(|r| r.status)
-        .max()
-        .unwrap_or(Status::Skipped);
-    let mut report = Report {
-        schema_version: SCHEMA_VERSION,
-        netcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
-        target,
-        started_at,
-        duration_ms: millis(started.elapsed()),
-        status,
-        diagnosis: Default::default(),
-        checks: reports,
-    };
-    report.diagnosis = crate::diagnosis::diagnose(&report);
-    report
-}
-
-async fn run_one(
-    check: &dyn Check,
-    ctx: &Context,
-    events: Option<&UnboundedSender<Event>>,
-) -> CheckReport {
-    let meta = check.meta();
+    let fold = Mutex::new(ReportBuilder::new(target.clone()));
     let emit = |e: Event| {
-        if let Some(tx) = events {
+        fold.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(&e);
+        if let Some(tx) = &events {
             // A face that stopped listening does not stop the run.
             let _ = tx.send(e);
         }
     };
+    let ctx = Context::new(target, options, settings, resolver);
+    futures::future::join_all(plan.iter().map(|check| run_one(check, &ctx, &emit))).await;
+    emit(Event::Ended {
+        started_at,
+        duration_ms: millis(started.elapsed()),
+        netcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
+    });
+    fold.into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .report(registry)
+}
+
+async fn run_one(check: &RegisteredCheck, ctx: &Context, emit: &impl Fn(Event)) {
+    let meta = check.meta();
     emit(Event::Started {
         id: meta.id.to_owned(),
         title: meta.title.to_owned(),
     });
-    let bound = ctx.config.timeout_for(meta.id, meta.default_timeout);
+    let bound = ctx.options.timeout_for(meta.id, meta.default_timeout);
     let started = Instant::now();
     let deadline = started + bound;
     let span = tracing::info_span!("check", id = meta.id);
@@ -114,25 +100,32 @@ async fn run_one(
                 data: None,
             }
         }
-        Ok(Ok(section)) => judged(meta.id, meta.title, duration_ms, section),
+        Ok(Ok(judged)) => report_of(meta.id, meta.title, duration_ms, judged),
     };
     emit(Event::Finished {
-        check: Box::new(report.clone()),
+        check: Box::new(report),
     });
-    report
 }
 
 /// Builds a check's report from its facts: findings, status and error all come from `assess`.
 pub fn judged(id: &str, title: &str, duration_ms: f64, section: Section) -> CheckReport {
-    let findings = section.assess();
+    report_of(id, title, duration_ms, Judged::from_section(section))
+}
+
+fn report_of(id: &str, title: &str, duration_ms: f64, judged: Judged) -> CheckReport {
+    let Judged {
+        section,
+        findings,
+        timed_out,
+    } = judged;
     let mut status = status_of(&findings);
-    if status == Status::Failed && section_timed_out(&section) {
+    if status == Status::Failed && timed_out {
         status = Status::TimedOut;
     }
     let error = findings
         .iter()
         .find(|f| f.severity == Severity::Failure)
-        .map(|f: &Finding| f.message.clone());
+        .map(|f| f.message.clone());
     CheckReport {
         id: id.to_owned(),
         title: title.to_owned(),
@@ -141,17 +134,5 @@ pub fn judged(id: &str, title: &str, duration_ms: f64, section: Section) -> Chec
         error,
         findings,
         data: Some(section),
-    }
-}
-
-fn section_timed_out(section: &Section) -> bool {
-    match section {
-        Section::Dns(d) => crate::checks::dns::timed_out(d),
-        Section::Site(s) => crate::checks::site::timed_out(s),
-        Section::Tls(t) => crate::checks::tls::timed_out(t),
-        Section::Ping(_)
-        | Section::Traceroute(_)
-        | Section::Registration(_)
-        | Section::Location(_) => false,
     }
 }

@@ -18,7 +18,7 @@ pub mod store;
 use std::sync::Arc;
 
 use axum::Router;
-use netcheck_core::Config;
+use netcheck_core::{Registry, RunOptions, Settings};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -27,8 +27,11 @@ pub use error::ApiError;
 /// What the server runs with.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The engine's settings for every report; a request narrows `only`, nothing else.
-    pub engine: Config,
+    /// The run options of every report; a request chooses its target and `checks`, nothing
+    /// else.
+    pub options: RunOptions,
+    /// This machine's settings, for every report.
+    pub settings: Settings,
     /// Reports that may run at once; a request beyond that is answered 503 at once.
     pub max_concurrent: usize,
     /// The built web UI (web/dist), served at `/`; without it `/` says how to build it.
@@ -48,7 +51,9 @@ pub struct ServerConfig {
 /// Shared by every request.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    engine: Arc<Config>,
+    options: Arc<RunOptions>,
+    settings: Arc<Settings>,
+    registry: Arc<Registry>,
     permits: Arc<Semaphore>,
     max_concurrent: usize,
     store: Option<Arc<store::Store>>,
@@ -69,7 +74,9 @@ pub fn app(config: ServerConfig) -> Router {
 fn with_ui(config: ServerConfig) -> Router {
     let max_concurrent = config.max_concurrent.max(1);
     let routes = api::routes(AppState {
-        engine: Arc::new(config.engine),
+        options: Arc::new(config.options),
+        settings: Arc::new(config.settings),
+        registry: Arc::new(Registry::default()),
         permits: Arc::new(Semaphore::new(max_concurrent)),
         max_concurrent,
         store: config.store,

@@ -1,12 +1,14 @@
 //! Command-line flags, each with an environment variable beside it, and their translation into
-//! the engine's `Config`.
+//! the engine's run options (what is asked) and settings (what this machine brings). Defaults
+//! are the engine's own (`netcheck_core::config::defaults`), so `--help` shows what runs.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use netcheck_core::Config;
+use netcheck_core::config::{defaults, read_pem_certificates};
+use netcheck_core::{RunOptions, Settings};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -179,9 +181,16 @@ pub enum SmtpSecurity {
 }
 
 impl CheckArgs {
-    pub fn config(&self) -> Result<Config, String> {
+    pub fn config(&self) -> Result<Engine, String> {
         self.engine.config()
     }
+}
+
+/// What the engine's flags say: the run's options and this machine's settings.
+#[derive(Debug)]
+pub struct Engine {
+    pub options: RunOptions,
+    pub settings: Settings,
 }
 
 /// How the engine runs: shared by `check` and `serve`.
@@ -208,32 +217,32 @@ pub struct EngineArgs {
     #[arg(long = "check-timeout", value_name = "CHECK=SECONDS")]
     pub check_timeouts: Vec<String>,
     /// Bound of one DNS query to one server, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::DNS_QUERY_TIMEOUT.as_secs_f64())]
     pub dns_timeout: f64,
     /// Bound of one TCP connect attempt, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::CONNECT_TIMEOUT.as_secs_f64())]
     pub connect_timeout: f64,
     /// Redirects followed before giving up.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_REDIRECTS)]
     pub max_redirects: usize,
     /// Bytes of a response body read at most.
-    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body: usize,
     /// Echo requests sent to each address by the ping check.
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    #[arg(long, value_name = "N", default_value_t = defaults::PING_COUNT, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub ping_count: u16,
     /// Seconds between echo requests.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.2)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::PING_INTERVAL.as_secs_f64())]
     pub ping_interval: f64,
     /// Traceroute probes: udp (any user), icmp (users admitted by net.ipv4.ping_group_range;
     /// others fall back to udp) or tcp (SYNs to the target's port, any user).
-    #[arg(long, value_enum, default_value_t = TraceModeArg::Udp)]
+    #[arg(long, value_enum, default_value_t = TraceModeArg::from(defaults::TRACE_MODE))]
     pub trace_mode: TraceModeArg,
     /// The WHOIS server the registration check starts at, HOST[:PORT].
     #[arg(
         long,
         value_name = "HOST[:PORT]",
-        default_value = "whois.iana.org",
+        default_value = defaults::WHOIS_SERVER,
         env = "NETCHECK_WHOIS_SERVER"
     )]
     pub whois_server: String,
@@ -241,7 +250,7 @@ pub struct EngineArgs {
     #[arg(
         long,
         value_name = "FILE|URL",
-        default_value = "https://data.iana.org/rdap/dns.json",
+        default_value = defaults::RDAP_BOOTSTRAP,
         env = "NETCHECK_RDAP_BOOTSTRAP"
     )]
     pub rdap_bootstrap: String,
@@ -257,7 +266,7 @@ pub struct EngineArgs {
     #[arg(long = "geoip-asn", value_name = "FILE")]
     pub geoip_asn: Vec<std::path::PathBuf>,
     /// Highest TTL the traceroute probes.
-    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u8).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_HOPS, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub max_hops: u8,
 }
 
@@ -268,40 +277,46 @@ pub enum TraceModeArg {
     Tcp,
 }
 
+impl From<netcheck_core::checks::traceroute::TraceMode> for TraceModeArg {
+    fn from(mode: netcheck_core::checks::traceroute::TraceMode) -> Self {
+        use netcheck_core::checks::traceroute::TraceMode;
+        match mode {
+            TraceMode::Udp => TraceModeArg::Udp,
+            TraceMode::Icmp => TraceModeArg::Icmp,
+            TraceMode::Tcp => TraceModeArg::Tcp,
+        }
+    }
+}
+
+impl From<TraceModeArg> for netcheck_core::checks::traceroute::TraceMode {
+    fn from(mode: TraceModeArg) -> Self {
+        match mode {
+            TraceModeArg::Udp => Self::Udp,
+            TraceModeArg::Icmp => Self::Icmp,
+            TraceModeArg::Tcp => Self::Tcp,
+        }
+    }
+}
+
 impl EngineArgs {
-    pub fn config(&self) -> Result<Config, String> {
-        let known: Vec<&str> = netcheck_core::checks::registry()
+    pub fn config(&self) -> Result<Engine, String> {
+        let registry = netcheck_core::checks::registry();
+        let known = registry.ids();
+        let resolvers = self
+            .resolvers
             .iter()
-            .map(|c| c.meta().id)
-            .collect();
-        let mut config = Config {
-            resolvers: self
-                .resolvers
-                .iter()
-                .map(|r| parse_resolver(r))
-                .collect::<Result<_, _>>()?,
+            .map(|r| parse_resolver(r))
+            .collect::<Result<_, _>>()?;
+        let mut options = RunOptions {
             dns_query_timeout: seconds("--dns-timeout", self.dns_timeout)?,
             connect_timeout: seconds("--connect-timeout", self.connect_timeout)?,
             max_redirects: self.max_redirects,
             max_body_bytes: self.max_body,
             ping_count: self.ping_count,
             ping_interval: seconds("--ping-interval", self.ping_interval)?,
-            trace_mode: match self.trace_mode {
-                TraceModeArg::Udp => netcheck_core::checks::traceroute::TraceMode::Udp,
-                TraceModeArg::Icmp => netcheck_core::checks::traceroute::TraceMode::Icmp,
-                TraceModeArg::Tcp => netcheck_core::checks::traceroute::TraceMode::Tcp,
-            },
+            trace_mode: self.trace_mode.into(),
             max_hops: self.max_hops,
-            whois_server: self.whois_server.clone(),
-            rdap_bootstrap: self.rdap_bootstrap.clone(),
-            rdap_ip_bootstraps: if self.rdap_ip_bootstraps.is_empty() {
-                Config::default().rdap_ip_bootstraps
-            } else {
-                self.rdap_ip_bootstraps.clone()
-            },
-            geoip_city: self.geoip_city.clone(),
-            geoip_asn: self.geoip_asn.clone(),
-            ..Config::default()
+            ..RunOptions::default()
         };
         for id in &self.only {
             if !known.contains(&id.as_str()) {
@@ -311,11 +326,11 @@ impl EngineArgs {
                 ));
             }
         }
-        config.only = self.only.clone();
+        options.checks = self.only.clone();
         if let Some(t) = self.timeout {
             let t = seconds("--timeout", t)?;
             for id in &known {
-                config.check_timeouts.insert((*id).to_owned(), t);
+                options.check_timeouts.insert((*id).to_owned(), t);
             }
         }
         for spec in &self.check_timeouts {
@@ -331,14 +346,25 @@ impl EngineArgs {
             let secs: f64 = secs
                 .parse()
                 .map_err(|_| format!("'{secs}' is not a number of seconds"))?;
-            config
+            options
                 .check_timeouts
                 .insert(id.to_owned(), seconds("--check-timeout", secs)?);
         }
-        if let Some(path) = &self.ca_file {
-            config.extra_roots = netcheck_core::config::read_pem_certificates(path)?;
+        let mut settings = Settings {
+            resolvers,
+            whois_server: self.whois_server.clone(),
+            rdap_bootstrap: self.rdap_bootstrap.clone(),
+            geoip_city: self.geoip_city.clone(),
+            geoip_asn: self.geoip_asn.clone(),
+            ..Settings::default()
+        };
+        if !self.rdap_ip_bootstraps.is_empty() {
+            settings.rdap_ip_bootstraps = self.rdap_ip_bootstraps.clone();
         }
-        Ok(config)
+        if let Some(path) = &self.ca_file {
+            settings.extra_roots = read_pem_certificates(path)?;
+        }
+        Ok(Engine { options, settings })
     }
 }
 
@@ -407,8 +433,11 @@ mod tests {
             panic!("not a check")
         };
         let config = args.config().unwrap();
-        assert_eq!(config.check_timeouts["site"], Duration::from_millis(500));
-        assert_eq!(config.only, ["dns", "site"]);
+        assert_eq!(
+            config.options.check_timeouts["site"],
+            Duration::from_millis(500)
+        );
+        assert_eq!(config.options.checks, ["dns", "site"]);
         let cli = Cli::parse_from(["netcheck", "check", "a.test", "--only", "nope"]);
         let Command::Check(args) = cli.command else {
             panic!("not a check")
@@ -419,5 +448,30 @@ mod tests {
             panic!("not a check")
         };
         assert!(args.config().is_err());
+    }
+
+    #[test]
+    fn flags_left_out_give_the_engines_own_defaults() {
+        let cli = Cli::parse_from(["netcheck", "check", "a.test"]);
+        let Command::Check(args) = cli.command else {
+            panic!("not a check")
+        };
+        let Engine { options, settings } = args.config().unwrap();
+        assert_eq!(options, RunOptions::default());
+        let defaults = Settings::default();
+        assert_eq!(
+            (
+                settings.whois_server,
+                settings.rdap_bootstrap,
+                settings.rdap_ip_bootstraps,
+                settings.user_agent
+            ),
+            (
+                defaults.whois_server,
+                defaults.rdap_bootstrap,
+                defaults.rdap_ip_bootstraps,
+                defaults.user_agent
+            )
+        );
     }
 }

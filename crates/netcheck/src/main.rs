@@ -8,8 +8,10 @@ mod render;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
+use netcheck_core::{ReportBuilder, RunRequest};
 
 use cli::{Cli, Command};
 
@@ -28,7 +30,7 @@ fn main() -> ExitCode {
         }
         Command::Checks(args) => {
             let text = if args.markdown {
-                netcheck_core::checks::markdown_table()
+                netcheck_core::checks::registry().markdown()
             } else {
                 netcheck_core::checks::registry()
                     .iter()
@@ -56,7 +58,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match args.config() {
+    let engine = match args.config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("netcheck: {e}");
@@ -73,6 +75,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };
+    let registry = netcheck_core::checks::registry();
     let color = console::colors_enabled_stderr()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     console::set_colors_enabled(color);
@@ -86,10 +89,16 @@ fn check(args: cli::CheckArgs) -> ExitCode {
         } else {
             progress::Mode::Lines
         };
-        let drawer = tokio::spawn(progress::draw(rx, mode));
-        let report = netcheck_core::run(target, config, Some(tx)).await;
-        let _ = drawer.await;
-        report
+        // The report is the one the events make, folded as they are drawn: what a face shows
+        // is what the events said.
+        let drawer = tokio::spawn(progress::draw(rx, mode, ReportBuilder::new(target.clone())));
+        let request = RunRequest::new(target, engine.options);
+        let settings = Arc::new(engine.settings);
+        let ran = netcheck_core::run(request, settings, &registry, Some(tx)).await;
+        match drawer.await {
+            Ok(fold) => fold.report(&registry),
+            Err(_) => ran,
+        }
     });
     if args.json {
         match serde_json::to_string_pretty(&report) {
@@ -131,7 +140,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
 }
 
 fn serve(args: cli::ServeArgs) -> ExitCode {
-    let engine = match args.engine.config() {
+    let cli::Engine { options, settings } = match args.engine.config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("netcheck: {e}");
@@ -167,7 +176,8 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         None => None,
     };
     let config = netcheck_server::ServerConfig {
-        engine,
+        options,
+        settings,
         max_concurrent: usize::from(args.max_concurrent),
         web_dir: Some(args.web_dir.clone()),
         store,

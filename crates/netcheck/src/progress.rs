@@ -1,12 +1,13 @@
 //! Live progress on stderr, drawn from the runner's events: a spinner per check on a terminal,
-//! one plain line per start and end otherwise, nothing with --json.
+//! one plain line per start and end otherwise, nothing with --json. The same events are folded
+//! into the report as they are drawn.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use console::style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use netcheck_core::{Event, Status};
+use netcheck_core::{Event, ReportBuilder, Status};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 #[derive(Debug, Clone, Copy)]
@@ -16,7 +17,12 @@ pub enum Mode {
     Silent,
 }
 
-pub async fn draw(mut events: UnboundedReceiver<Event>, mode: Mode) {
+/// Draws every event until the run's sender is dropped; `fold` has taken them all in.
+pub async fn draw(
+    mut events: UnboundedReceiver<Event>,
+    mode: Mode,
+    mut fold: ReportBuilder,
+) -> ReportBuilder {
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
     let mut bars: HashMap<String, ProgressBar> = HashMap::new();
     let spinner = ProgressStyle::with_template("{spinner} {prefix:<5} {msg}")
@@ -24,8 +30,9 @@ pub async fn draw(mut events: UnboundedReceiver<Event>, mode: Mode) {
     let done = ProgressStyle::with_template("{prefix:<7} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     while let Some(event) = events.recv().await {
+        fold.apply(&event);
         match (mode, event) {
-            (Mode::Silent, _) => {}
+            (Mode::Silent, _) | (_, Event::Ended { .. }) => {}
             (Mode::Lines, Event::Started { id, .. }) => eprintln!("{id:<5} started"),
             (Mode::Lines, Event::Finished { check }) => {
                 eprintln!(
@@ -59,6 +66,7 @@ pub async fn draw(mut events: UnboundedReceiver<Event>, mode: Mode) {
         }
     }
     let _ = multi.clear();
+    fold
 }
 
 fn error_suffix(error: Option<&str>) -> String {

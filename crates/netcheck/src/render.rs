@@ -1,4 +1,6 @@
-//! The text report: every section of a `Report` in a form a person reads top to bottom.
+//! The text report: every section of a `Report` in a form a person reads top to bottom. The
+//! sections drawn here are the built-in checks'; any other (a new check's, or a newer agent's)
+//! is shown as its facts' keys and values, so a new check needs nothing here.
 
 use std::fmt::Write;
 
@@ -9,7 +11,7 @@ use netcheck_core::checks::registration::RegistrationReport;
 use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
 use netcheck_core::checks::traceroute::TracerouteReport;
-use netcheck_core::diagnosis::{Diagnosis, Reachability, Stage};
+use netcheck_core::diagnosis::{Diagnosis, Reachability};
 use netcheck_core::geo::Location;
 use netcheck_core::report::{CheckReport, Severity};
 use netcheck_core::web::Timings;
@@ -52,16 +54,7 @@ fn diagnosis(out: &mut String, d: &Diagnosis, duration_ms: f64) {
         style(format!("· {duration_ms:.0} ms")).dim()
     );
     for p in &d.problems {
-        let stage = match p.stage {
-            Stage::Registration => "registration",
-            Stage::Name => "name",
-            Stage::Route => "route",
-            Stage::Connection => "connection",
-            Stage::Tls => "tls",
-            Stage::Http => "http",
-            Stage::Loss => "loss",
-        };
-        let _ = writeln!(out, "  {stage:<12} {}", p.message);
+        let _ = writeln!(out, "  {:<12} {}", p.stage.as_str(), p.message);
     }
 }
 
@@ -94,6 +87,7 @@ fn section(out: &mut String, c: &CheckReport) {
             }
             attribution(out, &l.attribution);
         }
+        Some(other) => generic(out, other),
         None => {}
     }
     for f in c
@@ -107,6 +101,22 @@ fn section(out: &mut String, c: &CheckReport) {
             Severity::Info => style("info").dim(),
         };
         let _ = writeln!(out, "  [{tag}] {}", f.message);
+    }
+}
+
+/// A section without a drawing of its own: each of its facts as `key  value`, values that are
+/// not text or numbers as JSON.
+fn generic(out: &mut String, section: &Section) {
+    let Ok(serde_json::Value::Object(facts)) = serde_json::to_value(section) else {
+        return;
+    };
+    for (key, value) in facts.iter().filter(|(k, _)| *k != "kind") {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => continue,
+            other => other.to_string(),
+        };
+        let _ = writeln!(out, "  {key:<12} {value}");
     }
 }
 
@@ -387,5 +397,35 @@ fn registration(out: &mut String, r: &RegistrationReport) {
         if let Some(v) = value {
             let _ = writeln!(out, "  {label:<12} {v}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_without_a_drawing_shows_its_facts_as_keys_and_values() {
+        // A check this face does not know (added later, or run by a newer agent).
+        let data: Section = serde_json::from_value(serde_json::json!({
+            "kind": "echo", "host": "198.18.0.1", "port": 443, "seen": ["a", "b"], "note": null
+        }))
+        .unwrap();
+        let check = CheckReport {
+            id: "echo".into(),
+            title: "Echo".into(),
+            status: Status::Ok,
+            duration_ms: 1.0,
+            error: None,
+            findings: Vec::new(),
+            data: Some(data),
+        };
+        console::set_colors_enabled(false);
+        let mut out = String::new();
+        section(&mut out, &check);
+        assert_eq!(
+            out,
+            "\n✓ Echo — ok (1 ms)\n  host         198.18.0.1\n  port         443\n  seen         [\"a\",\"b\"]\n"
+        );
     }
 }

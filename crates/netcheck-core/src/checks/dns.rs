@@ -6,16 +6,47 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use hickory_proto::rr::RecordType;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
 use crate::dns::records::Record;
 use crate::dns::{Lookup, Outcome, ResolverSource};
-use crate::report::{Finding, Section};
+use crate::report::Finding;
+
+crate::finding_codes! {
+    /// The name does not exist (NXDOMAIN), or it is an alias of one that does not.
+    DNS_NXDOMAIN = "dns_nxdomain", Failure, Name;
+    /// The resolver failed to look the name up (SERVFAIL).
+    DNS_SERVFAIL = "dns_servfail", Failure, Name;
+    /// The DNS server refused to look the name up (REFUSED).
+    DNS_REFUSED = "dns_refused", Failure, Name;
+    /// No DNS server answered for the name in time.
+    DNS_TIMEOUT = "dns_timeout", Failure, Name;
+    /// The name exists but has no A or AAAA record.
+    DNS_NO_ADDRESS = "dns_no_address", Failure, Name;
+    /// Looking the name up failed otherwise (a malformed answer, a socket error).
+    DNS_ERROR = "dns_error", Failure, Name;
+    /// The A or the AAAA lookup failed, though the other found addresses.
+    DNS_PARTIAL = "dns_partial", Warning;
+    /// The name has no AAAA record: it cannot be reached over IPv6.
+    DNS_NO_IPV6 = "dns_no_ipv6", Info;
+    /// A lookup other than A/AAAA (MX, NS, TXT, SOA, CAA) failed.
+    DNS_LOOKUP_FAILED = "dns_lookup_failed", Warning;
+    /// The zone has a single name server (RFC 2182 asks for at least two).
+    DNS_SINGLE_NS = "dns_single_ns", Warning;
+    /// DNSSEC validation fails: the resolver answers only with checking disabled.
+    DNSSEC_BOGUS = "dnssec_bogus", Failure, Name;
+    /// The resolver validated the answers (AD set).
+    DNSSEC_SECURE = "dnssec_secure", Info;
+    /// The zone is not signed.
+    DNSSEC_INSECURE = "dnssec_insecure", Info;
+    /// The zone is signed but the resolver does not validate.
+    DNSSEC_UNVALIDATED = "dnssec_unvalidated", Info;
+    /// No CAA record: any certificate authority may issue for the name.
+    CAA_MISSING = "caa_missing", Info;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "dns",
@@ -23,6 +54,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "A, AAAA, CNAME chain, MX, NS, TXT, SOA, CAA and DNSSEC status, with the resolver that answered",
     needs_privileges: false,
     default_timeout: Duration::from_secs(8),
+    codes: CODES,
 };
 
 pub struct DnsCheck;
@@ -91,24 +123,30 @@ impl DnsReport {
 }
 
 impl Check for DnsCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
+    const META: &'static CheckMeta = &META;
+    type Facts = DnsReport;
+
+    async fn run(&self, ctx: &Context, deadline: Instant) -> Result<DnsReport, CheckError> {
+        if ctx.target.ip().is_some() {
+            return Err(CheckError::Skipped(
+                "the target is an IP address: there is no name to look up".into(),
+            ));
+        }
+        Ok(gather(ctx, deadline).await)
+    }
+}
+
+impl Facts for DnsReport {
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            if ctx.target.ip().is_some() {
-                return Err(CheckError::Skipped(
-                    "the target is an IP address: there is no name to look up".into(),
-                ));
-            }
-            Ok(Section::Dns(gather(ctx, deadline).await))
-        }
-        .boxed()
+    /// The target's name got no answer at all within the bounds.
+    fn timed_out(&self) -> bool {
+        self.addresses.is_empty()
+            && self
+                .lookup("A")
+                .is_some_and(|l| l.outcome == Outcome::Timeout)
     }
 }
 
@@ -272,34 +310,34 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
                 Outcome::NxDomain => match l.cname_chain.last() {
                     // A dangling alias: the name exists, what it points to does not.
                     Some(link) => (
-                        "dns_nxdomain",
+                        &DNS_NXDOMAIN,
                         format!(
                             "{name} is an alias of {}, which does not exist: NXDOMAIN{by}",
                             link.value_text()
                         ),
                     ),
                     None => (
-                        "dns_nxdomain",
+                        &DNS_NXDOMAIN,
                         format!("{name} does not exist: NXDOMAIN{by}"),
                     ),
                 },
                 Outcome::ServFail => (
-                    "dns_servfail",
+                    &DNS_SERVFAIL,
                     format!("the resolver failed to look up {name}: SERVFAIL{by}"),
                 ),
                 Outcome::Refused => (
-                    "dns_refused",
+                    &DNS_REFUSED,
                     format!("the DNS server refused to look up {name}{by}"),
                 ),
                 Outcome::Timeout => (
-                    "dns_timeout",
+                    &DNS_TIMEOUT,
                     format!("no DNS server answered for {name}{by}"),
                 ),
                 Outcome::NoData | Outcome::Answer => {
-                    ("dns_no_address", format!("{name} has no A or AAAA record"))
+                    (&DNS_NO_ADDRESS, format!("{name} has no A or AAAA record"))
                 }
                 Outcome::Error => (
-                    "dns_error",
+                    &DNS_ERROR,
                     format!(
                         "looking up {name} failed: {}",
                         l.error.clone().unwrap_or_else(|| "unknown error".into())
@@ -312,7 +350,7 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
         for l in [a, aaaa].into_iter().flatten() {
             if !l.outcome.is_decisive() {
                 findings.push(Finding::warning(
-                    "dns_partial",
+                    &DNS_PARTIAL,
                     format!(
                         "the {} lookup failed ({}), other addresses were found",
                         l.record_type,
@@ -323,7 +361,7 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
         }
         if aaaa.is_some_and(|l| l.outcome == Outcome::NoData) {
             findings.push(Finding::info(
-                "dns_no_ipv6",
+                &DNS_NO_IPV6,
                 format!("{name} has no AAAA record: not reachable over IPv6"),
             ));
         }
@@ -335,7 +373,7 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
     {
         if !l.outcome.is_decisive() && !report.addresses.is_empty() {
             findings.push(Finding::warning(
-                "dns_lookup_failed",
+                &DNS_LOOKUP_FAILED,
                 format!("{} {}: {}", l.name, l.record_type, l.outcome.describe()),
             ));
         }
@@ -343,28 +381,28 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
     let ns_count = report.records("NS").count();
     if ns_count == 1 {
         findings.push(Finding::warning(
-            "dns_single_ns",
+            &DNS_SINGLE_NS,
             "the zone has a single name server: RFC 2182 asks for at least two",
         ));
     }
     match report.dnssec.status {
         DnssecStatus::Bogus => findings.push(Finding::failure(
-            "dnssec_bogus",
+            &DNSSEC_BOGUS,
             format!(
                 "DNSSEC validation fails for {name}: {}",
                 report.dnssec.detail
             ),
         )),
         DnssecStatus::Secure => findings.push(Finding::info(
-            "dnssec_secure",
+            &DNSSEC_SECURE,
             "DNSSEC: the answers are validated",
         )),
         DnssecStatus::Insecure => findings.push(Finding::info(
-            "dnssec_insecure",
+            &DNSSEC_INSECURE,
             "DNSSEC: the zone is not signed",
         )),
         DnssecStatus::Unvalidated => findings.push(Finding::info(
-            "dnssec_unvalidated",
+            &DNSSEC_UNVALIDATED,
             report.dnssec.detail.clone(),
         )),
         DnssecStatus::Unknown => {}
@@ -376,17 +414,9 @@ pub fn assess(report: &DnsReport) -> Vec<Finding> {
         .all(|l| l.outcome.is_decisive());
     if caa_decisive && report.records("CAA").next().is_none() && !report.addresses.is_empty() {
         findings.push(Finding::info(
-            "caa_missing",
+            &CAA_MISSING,
             "no CAA record: any certificate authority may issue for this name",
         ));
     }
     findings
-}
-
-/// True when the target's name got no answer at all within the bounds.
-pub fn timed_out(report: &DnsReport) -> bool {
-    report.addresses.is_empty()
-        && report
-            .lookup("A")
-            .is_some_and(|l| l.outcome == Outcome::Timeout)
 }

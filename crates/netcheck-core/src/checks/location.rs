@@ -4,14 +4,19 @@
 
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
 use crate::geo::Location;
-use crate::report::{Finding, Section};
+use crate::report::Finding;
+
+crate::finding_codes! {
+    /// A geolocation or ASN database could not be read.
+    GEO_DATABASE_PROBLEM = "geo_database_problem", Warning;
+    /// Where an address is and whose network it is in.
+    LOCATION = "location", Info;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "location",
@@ -19,6 +24,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "City, region, country, coordinates and network owner (ASN) of every address",
     needs_privileges: false,
     default_timeout: Duration::from_secs(10),
+    codes: CODES,
 };
 
 pub struct LocationCheck;
@@ -35,32 +41,30 @@ pub struct LocationReport {
 }
 
 impl Check for LocationCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &META;
+    type Facts = LocationReport;
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        _deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            let addresses = ctx.addresses_to_probe("locate").await?;
-            let placed = ctx.place(addresses).await.map_err(CheckError::Skipped)?;
-            Ok(Section::Location(LocationReport {
-                locations: placed.locations,
-                attribution: placed.attribution,
-                problems: placed.problems,
-            }))
-        }
-        .boxed()
+    async fn run(&self, ctx: &Context, _deadline: Instant) -> Result<LocationReport, CheckError> {
+        let addresses = ctx.addresses_to_probe("locate").await?;
+        let placed = ctx.place(addresses).await.map_err(CheckError::Skipped)?;
+        Ok(LocationReport {
+            locations: placed.locations,
+            attribution: placed.attribution,
+            problems: placed.problems,
+        })
+    }
+}
+
+impl Facts for LocationReport {
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 }
 
 pub fn assess(report: &LocationReport) -> Vec<Finding> {
     let mut findings = Vec::new();
     for p in &report.problems {
-        findings.push(Finding::warning("geo_database_problem", p.clone()));
+        findings.push(Finding::warning(&GEO_DATABASE_PROBLEM, p.clone()));
     }
     for l in &report.locations {
         let message = match (&l.reserved, &l.country_code) {
@@ -86,7 +90,7 @@ pub fn assess(report: &LocationReport) -> Vec<Finding> {
                 None => format!("{}: not in the geolocation database", l.address),
             },
         };
-        findings.push(Finding::info("location", message));
+        findings.push(Finding::info(&LOCATION, message));
     }
     findings
 }

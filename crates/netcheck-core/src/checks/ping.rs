@@ -3,15 +3,26 @@
 
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use netcheck_probe::ping::ping;
 pub use netcheck_probe::ping::{PingBackend, PingOptions, PingResult, backend_name};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
-use crate::report::{Finding, Section};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::report::Finding;
+
+crate::finding_codes! {
+    /// No address answered a single probe (a warning when another address does).
+    PING_NO_REPLY = "ping_no_reply", Failure, Loss;
+    /// Some probes to an address went unanswered.
+    PING_LOSS = "ping_loss", Warning, Loss;
+    /// Every probe answered: the round trips.
+    PING_OK = "ping_ok", Info;
+    /// No ICMP socket could be used: round trips were timed with TCP connects.
+    PING_TCP_FALLBACK = "ping_tcp_fallback", Info;
+    /// An address answered some probes more than once.
+    PING_DUPLICATES = "ping_duplicates", Warning;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "ping",
@@ -19,6 +30,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "Echo requests to every address: each round trip, min/avg/max/mdev, loss; no root needed where Linux allows",
     needs_privileges: false,
     default_timeout: Duration::from_secs(10),
+    codes: CODES,
 };
 
 pub struct PingCheck;
@@ -29,31 +41,29 @@ pub struct PingReport {
 }
 
 impl Check for PingCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &META;
+    type Facts = PingReport;
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            let addresses = ctx.addresses_to_probe("ping").await?;
-            let options = PingOptions {
-                count: ctx.config.ping_count,
-                interval: ctx.config.ping_interval,
-                tcp_port: ctx.target.port,
-                // Stop short of the check's deadline, so the probes sent are reported.
-                until: Some(deadline - std::time::Duration::from_millis(50)),
-                ..PingOptions::default()
-            };
-            let runs = addresses.iter().map(|a| ping(*a, &options));
-            Ok(Section::Ping(PingReport {
-                targets: futures::future::join_all(runs).await,
-            }))
-        }
-        .boxed()
+    async fn run(&self, ctx: &Context, deadline: Instant) -> Result<PingReport, CheckError> {
+        let options = PingOptions {
+            count: ctx.options.ping_count,
+            interval: ctx.options.ping_interval,
+            tcp_port: ctx.target.port,
+            // Stop short of the check's deadline, so the probes sent are reported.
+            until: Some(deadline - std::time::Duration::from_millis(50)),
+            ..PingOptions::default()
+        };
+        let addresses = ctx.addresses_to_probe("ping").await?;
+        let runs = addresses.iter().map(|a| ping(*a, &options));
+        Ok(PingReport {
+            targets: futures::future::join_all(runs).await,
+        })
+    }
+}
+
+impl Facts for PingReport {
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 }
 
@@ -69,12 +79,12 @@ pub fn assess(report: &PingReport) -> Vec<Finding> {
                 Finding::warning
             };
             findings.push(severity(
-                "ping_no_reply",
+                &PING_NO_REPLY,
                 format!("no reply from {} to {} probes ({how})", t.address, t.sent),
             ));
         } else if t.loss_percent > 0.0 {
             findings.push(Finding::warning(
-                "ping_loss",
+                &PING_LOSS,
                 format!(
                     "{:.0}% loss to {} ({} of {} probes answered)",
                     t.loss_percent, t.address, t.received, t.sent
@@ -82,7 +92,7 @@ pub fn assess(report: &PingReport) -> Vec<Finding> {
             ));
         } else if let (Some(min), Some(avg), Some(max)) = (t.min_ms, t.avg_ms, t.max_ms) {
             findings.push(Finding::info(
-                "ping_ok",
+                &PING_OK,
                 format!(
                     "{}: {min:.1}/{avg:.1}/{max:.1} ms min/avg/max ({how})",
                     t.address
@@ -91,13 +101,13 @@ pub fn assess(report: &PingReport) -> Vec<Finding> {
         }
         if t.backend == PingBackend::TcpConnect && t.received > 0 {
             findings.push(Finding::info(
-                "ping_tcp_fallback",
+                &PING_TCP_FALLBACK,
                 format!("no ICMP socket could be used ({}): round trips to {} were timed with TCP connects", t.fallbacks.join("; "), t.address),
             ));
         }
         if t.duplicates > 0 {
             findings.push(Finding::warning(
-                "ping_duplicates",
+                &PING_DUPLICATES,
                 format!("{} duplicate replies from {}", t.duplicates, t.address),
             ));
         }

@@ -7,16 +7,31 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
 use crate::rdap::{self, RdapAnswer};
-use crate::report::{Finding, Section};
+use crate::report::Finding;
 use crate::whois::parse::{Registration, fields_for};
 use crate::whois::{HopRole, WhoisHop, WhoisOptions, lookup};
+
+crate::finding_codes! {
+    /// A WHOIS server on the way failed (named by role and by who referred to it); the others' fields are kept.
+    WHOIS_SERVER_PROBLEM = "whois_server_problem", Warning;
+    /// The RDAP lookup failed.
+    RDAP_PROBLEM = "rdap_problem", Warning;
+    /// Neither RDAP nor any WHOIS server answered.
+    WHOIS_NO_ANSWER = "whois_no_answer", Warning;
+    /// The registration has expired.
+    REGISTRATION_EXPIRED = "registration_expired", Failure, Registration;
+    /// The registration expires within 30 days.
+    REGISTRATION_EXPIRES_SOON = "registration_expires_soon", Warning, Registration;
+    /// An EPP status (hold, redemption period, pending delete) takes the name out of the DNS.
+    REGISTRATION_ON_HOLD = "registration_on_hold", Failure, Registration;
+    /// The registrar the name is registered through.
+    REGISTRAR = "registrar", Info;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "registration",
@@ -24,6 +39,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "RDAP, and WHOIS from IANA to registry to registrar: registrar, created/updated/expires, name servers, status",
     needs_privileges: false,
     default_timeout: Duration::from_secs(15),
+    codes: CODES,
 };
 
 /// Expiry this close earns a warning.
@@ -89,59 +105,61 @@ pub fn is_public(ip: IpAddr) -> bool {
 }
 
 impl Check for RegistrationCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &META;
+    type Facts = RegistrationReport;
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
+    async fn run(
+        &self,
+        ctx: &Context,
         deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            let query = subject(ctx).map_err(CheckError::Skipped)?;
-            let options = WhoisOptions {
-                root: ctx.config.whois_server.clone(),
-                ..WhoisOptions::default()
-            };
-            let (hops, rdap_outcome) = tokio::join!(
-                lookup(ctx, &query, &options, deadline),
-                ask_rdap(ctx, &query, deadline)
-            );
-            let mut registration = Registration::default();
-            let (rdap, rdap_skipped) = match rdap_outcome {
-                Ok(answer) => {
-                    if let Some(raw) = &answer.raw {
-                        registration = rdap::fields(raw);
-                    }
-                    (Some(answer), None)
+    ) -> Result<RegistrationReport, CheckError> {
+        let query = subject(ctx).map_err(CheckError::Skipped)?;
+        let options = WhoisOptions {
+            root: ctx.settings.whois_server.clone(),
+            ..WhoisOptions::default()
+        };
+        let (hops, rdap_outcome) = tokio::join!(
+            lookup(ctx, &query, &options, deadline),
+            ask_rdap(ctx, &query, deadline)
+        );
+        let mut registration = Registration::default();
+        let (rdap, rdap_skipped) = match rdap_outcome {
+            Ok(answer) => {
+                if let Some(raw) = &answer.raw {
+                    registration = rdap::fields(raw);
                 }
-                Err(why) => (None, Some(why)),
-            };
-            let root_is_iana = ctx
-                .config
-                .whois_server
-                .eq_ignore_ascii_case(crate::whois::IANA);
-            // Reading up to a few megabytes of text is CPU work: off the runtime's threads.
-            let (hops, merged) = tokio::task::spawn_blocking({
-                let query = query.clone();
-                move || {
-                    let merged = merge(&hops, &query, root_is_iana);
-                    (hops, merged)
-                }
-            })
-            .await
-            .map_err(|e| CheckError::Failed(format!("reading the WHOIS answers failed: {e}")))?;
-            registration.fill_from(merged);
-            Ok(Section::Registration(RegistrationReport {
-                query,
-                registration,
-                rdap,
-                rdap_skipped,
-                whois: hops,
-            }))
-        }
-        .boxed()
+                (Some(answer), None)
+            }
+            Err(why) => (None, Some(why)),
+        };
+        let root_is_iana = ctx
+            .settings
+            .whois_server
+            .eq_ignore_ascii_case(crate::whois::IANA);
+        // Reading up to a few megabytes of text is CPU work: off the runtime's threads.
+        let (hops, merged) = tokio::task::spawn_blocking({
+            let query = query.clone();
+            move || {
+                let merged = merge(&hops, &query, root_is_iana);
+                (hops, merged)
+            }
+        })
+        .await
+        .map_err(|e| CheckError::Failed(format!("reading the WHOIS answers failed: {e}")))?;
+        registration.fill_from(merged);
+        Ok(RegistrationReport {
+            query,
+            registration,
+            rdap,
+            rdap_skipped,
+            whois: hops,
+        })
+    }
+}
+
+impl Facts for RegistrationReport {
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 }
 
@@ -150,7 +168,7 @@ async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapA
     let tls = ctx.tls()?;
     let base = if let Ok(ip) = query.parse::<IpAddr>() {
         let mut bootstrap: Option<rdap::Bootstrap> = None;
-        for source in &ctx.config.rdap_ip_bootstraps {
+        for source in &ctx.settings.rdap_ip_bootstraps {
             let b = rdap::load_bootstrap(ctx, &tls, source, deadline).await?;
             match &mut bootstrap {
                 Some(all) => all.extend(b),
@@ -159,7 +177,7 @@ async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapA
         }
         bootstrap.and_then(|b| b.base_for_ip(ip))
     } else {
-        rdap::load_bootstrap(ctx, &tls, &ctx.config.rdap_bootstrap, deadline)
+        rdap::load_bootstrap(ctx, &tls, &ctx.settings.rdap_bootstrap, deadline)
             .await?
             .base_for(query)
     };
@@ -226,19 +244,19 @@ pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
                 String::new()
             };
             findings.push(Finding::warning(
-                "whois_server_problem",
+                &WHOIS_SERVER_PROBLEM,
                 format!("{}: {e}{kept}", hop_in_words(&report.whois, i)),
             ));
         }
     }
     let r = &report.registration;
     if let Some(e) = report.rdap.as_ref().and_then(|a| a.error.as_ref()) {
-        findings.push(Finding::warning("rdap_problem", e.clone()));
+        findings.push(Finding::warning(&RDAP_PROBLEM, e.clone()));
     }
     let rdap_answered = report.rdap.as_ref().is_some_and(|a| a.raw.is_some());
     if !rdap_answered && report.whois.iter().all(|h| h.text.is_empty()) {
         findings.push(Finding::warning(
-            "whois_no_answer",
+            &WHOIS_NO_ANSWER,
             format!("no WHOIS server answered for {}", report.query),
         ));
         return findings;
@@ -251,12 +269,12 @@ pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
         let days = (t - now).whole_days();
         if t < now {
             findings.push(Finding::failure(
-                "registration_expired",
+                &REGISTRATION_EXPIRED,
                 format!("{} expired on {expires}", report.query),
             ));
         } else if days < EXPIRY_WARNING_DAYS {
             findings.push(Finding::warning(
-                "registration_expires_soon",
+                &REGISTRATION_EXPIRES_SOON,
                 format!("{} expires in {days} day(s), on {expires}", report.query),
             ));
         }
@@ -270,7 +288,7 @@ pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
             || lower.contains("pendingdelete")
         {
             findings.push(Finding::failure(
-                "registration_on_hold",
+                &REGISTRATION_ON_HOLD,
                 format!(
                     "{} has status {s}: the registry does not publish it",
                     report.query
@@ -280,7 +298,7 @@ pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
     }
     if let Some(registrar) = &r.registrar {
         findings.push(Finding::info(
-            "registrar",
+            &REGISTRAR,
             format!("registered through {registrar}"),
         ));
     }

@@ -4,19 +4,80 @@
 
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
-use crate::report::{Finding, Section};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::report::Finding;
 use crate::tls::TlsClient;
 use crate::tls::verdict::Verdict;
 use crate::web::html::{PageFacts, is_html, page_facts};
 use crate::web::security::SecurityHeaders;
 use crate::web::{Exchange, FetchError, Timings, fetch, redirect_target};
+
+crate::finding_codes! {
+    /// The site's host name could not be resolved.
+    SITE_DNS = "site_dns", Failure, Name;
+    /// The connection to the site was refused.
+    SITE_REFUSED = "site_refused", Failure, Connection;
+    /// No connection to the site could be made in time.
+    SITE_CONNECT_TIMEOUT = "site_connect_timeout", Failure, Connection;
+    /// The network says the site's addresses are unreachable.
+    SITE_UNREACHABLE = "site_unreachable", Failure, Connection;
+    /// The server shares no TLS version or cipher suite with netcheck.
+    TLS_NO_COMMON_PROTOCOL = "tls_no_common_protocol", Failure, Tls;
+    /// The TLS handshake with the site failed.
+    SITE_TLS = "site_tls", Failure, Tls;
+    /// The server's answer is not valid HTTP, or the connection broke during it.
+    SITE_HTTP_BROKEN = "site_http_broken", Failure, Http;
+    /// The check's time ran out during the exchange (after connecting).
+    SITE_TIMEOUT = "site_timeout", Failure, Http;
+    /// The redirects loop back to a URL already asked for.
+    REDIRECT_LOOP = "redirect_loop", Failure, Http;
+    /// More redirects than `--max-redirects`.
+    REDIRECT_TOO_MANY = "redirect_too_many", Failure, Http;
+    /// A redirect points to a location that cannot be followed.
+    REDIRECT_BAD_LOCATION = "redirect_bad_location", Failure, Http;
+    /// The answer is a redirect without a usable Location.
+    HTTP_REDIRECT_UNFOLLOWED = "http_redirect_unfollowed", Warning, Http;
+    /// The server answered 4xx.
+    HTTP_CLIENT_ERROR = "http_client_error", Failure, Http;
+    /// The server answered 5xx.
+    HTTP_SERVER_ERROR = "http_server_error", Failure, Http;
+    /// How many redirects led where.
+    REDIRECTS = "redirects", Info;
+    /// A certificate on the way is not valid; the page was fetched anyway.
+    SITE_CERTIFICATE = "site_certificate", Warning, Tls;
+    /// A redirect goes from https to plain http.
+    REDIRECT_DOWNGRADE = "redirect_downgrade", Warning;
+    /// Only the first `--max-body` bytes of the body were read.
+    BODY_TRUNCATED = "body_truncated", Info;
+    /// No Strict-Transport-Security header on an https answer.
+    HSTS_MISSING = "hsts_missing", Warning;
+    /// Strict-Transport-Security without a valid max-age.
+    HSTS_INVALID = "hsts_invalid", Warning;
+    /// HSTS max-age under six months.
+    HSTS_SHORT = "hsts_short", Warning;
+    /// The site is served over plain http.
+    PLAIN_HTTP = "plain_http", Warning;
+    /// No Content-Security-Policy header.
+    CSP_MISSING = "csp_missing", Info;
+    /// Neither X-Frame-Options nor CSP frame-ancestors: the page may be framed.
+    FRAMING_UNPROTECTED = "framing_unprotected", Info;
+    /// X-Content-Type-Options is set to something other than nosniff.
+    XCTO_INVALID = "xcto_invalid", Warning;
+    /// No X-Content-Type-Options: nosniff.
+    XCTO_MISSING = "xcto_missing", Info;
+    /// No Referrer-Policy header.
+    REFERRER_POLICY_MISSING = "referrer_policy_missing", Info;
+    /// No Permissions-Policy header.
+    PERMISSIONS_POLICY_MISSING = "permissions_policy_missing", Info;
+    /// A cookie with SameSite=None but without Secure, which browsers reject.
+    COOKIE_SAMESITE_NONE_INSECURE = "cookie_samesite_none_insecure", Warning;
+    /// A cookie lacks Secure, HttpOnly or SameSite.
+    COOKIE_FLAGS = "cookie_flags", Warning;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "site",
@@ -24,6 +85,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "HTTP status, redirect chain, title and description, headers, security headers, phase timings",
     needs_privileges: false,
     default_timeout: Duration::from_secs(15),
+    codes: CODES,
 };
 
 /// Six months, the HSTS max-age below which browsers' preload lists and most audits complain.
@@ -71,21 +133,24 @@ impl SiteReport {
 }
 
 impl Check for SiteCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
+    const META: &'static CheckMeta = &META;
+    type Facts = SiteReport;
+
+    async fn run(&self, ctx: &Context, deadline: Instant) -> Result<SiteReport, CheckError> {
+        let tls = ctx.tls().map_err(CheckError::Failed)?;
+        let url = Url::parse(&ctx.target.url).map_err(|e| CheckError::Failed(e.to_string()))?;
+        Ok(follow(ctx, &tls, url, deadline).await)
+    }
+}
+
+impl Facts for SiteReport {
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            let tls = ctx.tls().map_err(CheckError::Failed)?;
-            let url = Url::parse(&ctx.target.url).map_err(|e| CheckError::Failed(e.to_string()))?;
-            Ok(Section::Site(follow(ctx, &tls, url, deadline).await))
-        }
-        .boxed()
+    /// The chain stopped because the check's time ran out.
+    fn timed_out(&self) -> bool {
+        matches!(self.error(), Some(FetchError::Timeout { .. }))
     }
 }
 
@@ -121,9 +186,9 @@ async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -
                 });
                 break;
             }
-            Ok(_) if hops.len() > ctx.config.max_redirects => {
+            Ok(_) if hops.len() > ctx.options.max_redirects => {
                 problem = Some(RedirectProblem::TooMany {
-                    limit: ctx.config.max_redirects,
+                    limit: ctx.options.max_redirects,
                 });
                 break;
             }
@@ -191,32 +256,32 @@ pub fn assess(report: &SiteReport) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(e) = report.error() {
         let code = match e {
-            FetchError::Dns { .. } => "site_dns",
-            FetchError::Refused { .. } => "site_refused",
-            FetchError::ConnectTimeout { .. } => "site_connect_timeout",
-            FetchError::Unreachable { .. } => "site_unreachable",
+            FetchError::Dns { .. } => &SITE_DNS,
+            FetchError::Refused { .. } => &SITE_REFUSED,
+            FetchError::ConnectTimeout { .. } => &SITE_CONNECT_TIMEOUT,
+            FetchError::Unreachable { .. } => &SITE_UNREACHABLE,
             FetchError::Tls {
                 no_common_protocol: true,
                 ..
-            } => "tls_no_common_protocol",
-            FetchError::Tls { .. } => "site_tls",
-            FetchError::Http { .. } => "site_http_broken",
-            FetchError::Timeout { phase, .. } if phase == "connect" => "site_connect_timeout",
-            FetchError::Timeout { .. } => "site_timeout",
+            } => &TLS_NO_COMMON_PROTOCOL,
+            FetchError::Tls { .. } => &SITE_TLS,
+            FetchError::Http { .. } => &SITE_HTTP_BROKEN,
+            FetchError::Timeout { phase, .. } if phase == "connect" => &SITE_CONNECT_TIMEOUT,
+            FetchError::Timeout { .. } => &SITE_TIMEOUT,
         };
         findings.push(Finding::failure(code, e.message().to_owned()));
     }
     match &report.redirect_problem {
         Some(RedirectProblem::Loop { url }) => findings.push(Finding::failure(
-            "redirect_loop",
+            &REDIRECT_LOOP,
             format!("the redirects loop back to {url}"),
         )),
         Some(RedirectProblem::TooMany { limit }) => findings.push(Finding::failure(
-            "redirect_too_many",
+            &REDIRECT_TOO_MANY,
             format!("more than {limit} redirects; gave up"),
         )),
         Some(RedirectProblem::BadLocation { location }) => findings.push(Finding::failure(
-            "redirect_bad_location",
+            &REDIRECT_BAD_LOCATION,
             format!("a redirect points to an unusable location: {location}"),
         )),
         None => {}
@@ -225,22 +290,22 @@ pub fn assess(report: &SiteReport) -> Vec<Finding> {
         match status {
             200..=299 => {}
             300..=399 => findings.push(Finding::warning(
-                "http_redirect_unfollowed",
+                &HTTP_REDIRECT_UNFOLLOWED,
                 format!("the answer is a {status} redirect without a usable Location"),
             )),
             400..=499 => findings.push(Finding::failure(
-                "http_client_error",
+                &HTTP_CLIENT_ERROR,
                 format!("the server answered {status} {}", reason(status)),
             )),
             _ => findings.push(Finding::failure(
-                "http_server_error",
+                &HTTP_SERVER_ERROR,
                 format!("the server answered {status} {}", reason(status)),
             )),
         }
     }
     if report.hops.len() > 1 && report.redirect_problem.is_none() {
         findings.push(Finding::info(
-            "redirects",
+            &REDIRECTS,
             format!(
                 "{} redirect(s) to {}",
                 report.hops.len() - 1,
@@ -251,7 +316,7 @@ pub fn assess(report: &SiteReport) -> Vec<Finding> {
     for hop in &report.hops {
         if let Some(tls) = hop.tls.as_ref().filter(|t| t.verdict != Verdict::Valid) {
             findings.push(Finding::warning(
-                "site_certificate",
+                &SITE_CERTIFICATE,
                 format!(
                     "{}: certificate {} ({}); the page was fetched anyway",
                     hop.url,
@@ -268,13 +333,13 @@ pub fn assess(report: &SiteReport) -> Vec<Finding> {
             .any(|w| w[0].url.starts_with("https:") && w[1].url.starts_with("http:"))
     {
         findings.push(Finding::warning(
-            "redirect_downgrade",
+            &REDIRECT_DOWNGRADE,
             "a redirect goes from https to plain http",
         ));
     }
     if report.body_truncated {
         findings.push(Finding::info(
-            "body_truncated",
+            &BODY_TRUNCATED,
             format!(
                 "only the first {} bytes of the body were read",
                 report.body_bytes
@@ -293,11 +358,11 @@ fn assess_security(report: &SiteReport, findings: &mut Vec<Finding>) {
     let https = report.final_url.starts_with("https:");
     if https {
         match &s.strict_transport_security {
-            None => findings.push(Finding::warning("hsts_missing", "no Strict-Transport-Security header: browsers may be downgraded to http")),
+            None => findings.push(Finding::warning(&HSTS_MISSING, "no Strict-Transport-Security header: browsers may be downgraded to http")),
             Some(h) => match h.max_age {
-                None => findings.push(Finding::warning("hsts_invalid", format!("Strict-Transport-Security has no valid max-age: {}", h.raw))),
+                None => findings.push(Finding::warning(&HSTS_INVALID, format!("Strict-Transport-Security has no valid max-age: {}", h.raw))),
                 Some(age) if age < HSTS_MIN_MAX_AGE => findings.push(Finding::warning(
-                    "hsts_short",
+                    &HSTS_SHORT,
                     format!("HSTS max-age is {age} s; at least {HSTS_MIN_MAX_AGE} s (six months) is recommended"),
                 )),
                 Some(_) => {}
@@ -305,39 +370,39 @@ fn assess_security(report: &SiteReport, findings: &mut Vec<Finding>) {
         }
     } else {
         findings.push(Finding::warning(
-            "plain_http",
+            &PLAIN_HTTP,
             "the site is served over plain http: nothing is encrypted",
         ));
     }
     if s.content_security_policy.is_none() {
         findings.push(Finding::info(
-            "csp_missing",
+            &CSP_MISSING,
             "no Content-Security-Policy header",
         ));
     }
     if s.x_frame_options.is_none() && !s.csp_has_frame_ancestors() {
-        findings.push(Finding::info("framing_unprotected", "neither X-Frame-Options nor CSP frame-ancestors: the page may be framed (clickjacking)"));
+        findings.push(Finding::info(&FRAMING_UNPROTECTED, "neither X-Frame-Options nor CSP frame-ancestors: the page may be framed (clickjacking)"));
     }
     match s.x_content_type_options.as_deref() {
         Some(v) if v.eq_ignore_ascii_case("nosniff") => {}
         Some(v) => findings.push(Finding::warning(
-            "xcto_invalid",
+            &XCTO_INVALID,
             format!("X-Content-Type-Options is '{v}'; only 'nosniff' is meaningful"),
         )),
         None => findings.push(Finding::info(
-            "xcto_missing",
+            &XCTO_MISSING,
             "no X-Content-Type-Options: nosniff",
         )),
     }
     if s.referrer_policy.is_none() {
         findings.push(Finding::info(
-            "referrer_policy_missing",
+            &REFERRER_POLICY_MISSING,
             "no Referrer-Policy header",
         ));
     }
     if s.permissions_policy.is_none() {
         findings.push(Finding::info(
-            "permissions_policy_missing",
+            &PERMISSIONS_POLICY_MISSING,
             "no Permissions-Policy header",
         ));
     }
@@ -358,7 +423,7 @@ fn assess_security(report: &SiteReport, findings: &mut Vec<Finding>) {
             && !c.secure
         {
             findings.push(Finding::warning(
-                "cookie_samesite_none_insecure",
+                &COOKIE_SAMESITE_NONE_INSECURE,
                 format!(
                     "cookie '{}' has SameSite=None without Secure: browsers reject it",
                     c.name
@@ -367,7 +432,7 @@ fn assess_security(report: &SiteReport, findings: &mut Vec<Finding>) {
         }
         if !missing.is_empty() {
             findings.push(Finding::warning(
-                "cookie_flags",
+                &COOKIE_FLAGS,
                 format!("cookie '{}' lacks {}", c.name, missing.join(", ")),
             ));
         }
@@ -379,11 +444,6 @@ fn reason(status: u16) -> &'static str {
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("")
-}
-
-/// True when the chain stopped because the check's time ran out.
-pub fn timed_out(report: &SiteReport) -> bool {
-    matches!(report.error(), Some(FetchError::Timeout { .. }))
 }
 
 #[cfg(test)]

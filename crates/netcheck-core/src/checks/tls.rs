@@ -9,19 +9,71 @@
 
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use rustls::{CertificateError, Error as TlsError};
 use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
-use crate::report::{Finding, Section, Severity, millis};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::finding::Code;
+use crate::report::{Finding, Severity, millis};
 use crate::tls::certificate::CertificateInfo;
 use crate::tls::verdict::{Evidence, IssuerFetch, Verdict, classify, weakness};
 use crate::tls::{SeenChain, TlsClient, server_name};
 use crate::web::{FetchError, Timings, fetch_small, negotiated, resolve_and_connect, tls_failure};
+
+crate::finding_codes! {
+    /// The target is http:// and its https origin cannot be reached.
+    NO_HTTPS = "no_https", Warning, Tls;
+    /// The target is http://: TLS was checked at its https origin.
+    HTTPS_ORIGIN_CHECKED = "https_origin_checked", Info;
+    /// The server shares no TLS version or cipher suite with netcheck.
+    TLS_NO_COMMON_PROTOCOL = "tls_no_common_protocol", Failure, Tls;
+    /// The TLS handshake failed.
+    TLS_HANDSHAKE_FAILED = "tls_handshake_failed", Failure, Tls;
+    /// No connection could be made in time.
+    TLS_CONNECT_TIMEOUT = "tls_connect_timeout", Failure, Connection;
+    /// The check's time ran out during the TLS handshake.
+    TLS_TIMEOUT = "tls_timeout", Failure, Tls;
+    /// The connection was refused.
+    TLS_REFUSED = "tls_refused", Failure, Connection;
+    /// The host name could not be resolved.
+    TLS_DNS = "tls_dns", Failure, Name;
+    /// No connection could be made (the network is unreachable, say).
+    TLS_CONNECT_FAILED = "tls_connect_failed", Failure, Connection;
+    /// The certificate is valid but expires within 14 days.
+    CERTIFICATE_EXPIRES_SOON = "certificate_expires_soon", Warning, Tls;
+    /// The certificate is valid: for how many more days.
+    CERTIFICATE_VALID = "certificate_valid", Info;
+    /// The server still sends an expired certificate that the valid path does not need.
+    CERTIFICATE_EXPIRED_UNUSED = "certificate_expired_unused", Info;
+    /// The certificate (or one in its chain) has expired.
+    CERTIFICATE_EXPIRED = "certificate_expired", Failure, Tls;
+    /// The certificate is not valid yet.
+    CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid", Failure, Tls;
+    /// The certificate is not for the host name.
+    CERTIFICATE_HOSTNAME_MISMATCH = "certificate_hostname_mismatch", Failure, Tls;
+    /// The chain ends at a root that is not trusted.
+    CERTIFICATE_UNTRUSTED_ROOT = "certificate_untrusted_root", Failure, Tls;
+    /// A single certificate that signed itself.
+    CERTIFICATE_SELF_SIGNED = "certificate_self_signed", Failure, Tls;
+    /// The server left out an intermediate certificate.
+    CERTIFICATE_INCOMPLETE_CHAIN = "certificate_incomplete_chain", Failure, Tls;
+    /// The verdict: a key too small to trust.
+    CERTIFICATE_WEAK_KEY = "certificate_weak_key", Failure, Tls;
+    /// The verdict: a certificate signed with MD5, MD2/MD4 or SHA-1.
+    CERTIFICATE_WEAK_SIGNATURE = "certificate_weak_signature", Failure, Tls;
+    /// The verdict: a key or signature algorithm no browser supports.
+    CERTIFICATE_UNSUPPORTED_ALGORITHM = "certificate_unsupported_algorithm", Failure, Tls;
+    /// The certificate is invalid for another reason WebPKI gives (revoked, wrong usage, malformed).
+    CERTIFICATE_INVALID = "certificate_invalid", Failure, Tls;
+    /// A key too small to trust, beside another verdict.
+    WEAK_KEY = "weak_key", Warning;
+    /// A certificate signed with MD5, MD2/MD4 or SHA-1, beside another verdict.
+    WEAK_SIGNATURE = "weak_signature", Warning;
+    /// A key or signature algorithm no browser supports, beside another verdict.
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm", Warning;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "tls",
@@ -29,6 +81,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "Negotiated version, cipher and ALPN; the certificate chain; a verdict on it",
     needs_privileges: false,
     default_timeout: Duration::from_secs(10),
+    codes: CODES,
 };
 
 /// Certificates this close to expiry earn a warning.
@@ -109,20 +162,23 @@ impl TlsReport {
 }
 
 impl Check for TlsCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
+    const META: &'static CheckMeta = &META;
+    type Facts = TlsReport;
+
+    async fn run(&self, ctx: &Context, deadline: Instant) -> Result<TlsReport, CheckError> {
+        let tls = ctx.tls().map_err(CheckError::Failed)?;
+        Ok(handshake(ctx, &tls, deadline).await)
+    }
+}
+
+impl Facts for TlsReport {
+    /// The check's time ran out before the handshake ended.
+    fn timed_out(&self) -> bool {
+        matches!(self.error, Some(FetchError::Timeout { .. }))
     }
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            let tls = ctx.tls().map_err(CheckError::Failed)?;
-            Ok(Section::Tls(handshake(ctx, &tls, deadline).await))
-        }
-        .boxed()
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 }
 
@@ -391,12 +447,12 @@ pub fn assess(report: &TlsReport) -> Vec<Finding> {
     };
     if let Some(message) = cannot_connect {
         return vec![Finding::warning(
-            "no_https",
+            &NO_HTTPS,
             format!("the target is http:// and {origin} cannot be reached: {message}"),
         )];
     }
     let mut findings = vec![Finding::info(
-        "https_origin_checked",
+        &HTTPS_ORIGIN_CHECKED,
         format!("the target is http://; TLS was checked at {origin}"),
     )];
     findings.extend(judge(report).into_iter().map(|mut f| {
@@ -417,7 +473,7 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
         // The chain the server sent before the handshake broke, and what is wrong with it.
         if let Some(v) = report.verdict.filter(|v| *v != Verdict::Valid) {
             findings.push(Finding::failure(
-                &format!("certificate_{}", v.code()),
+                verdict_code(v),
                 format!("certificate {}: {detail}", v.as_str()),
             ));
         }
@@ -425,14 +481,14 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
             FetchError::Tls {
                 no_common_protocol: true,
                 ..
-            } => "tls_no_common_protocol",
-            FetchError::Tls { .. } => "tls_handshake_failed",
+            } => &TLS_NO_COMMON_PROTOCOL,
+            FetchError::Tls { .. } => &TLS_HANDSHAKE_FAILED,
             // The check's time ran out while connecting: the connection is the problem.
-            FetchError::Timeout { phase, .. } if phase == "connect" => "tls_connect_timeout",
-            FetchError::Timeout { .. } => "tls_timeout",
-            FetchError::Refused { .. } => "tls_refused",
-            FetchError::Dns { .. } => "tls_dns",
-            _ => "tls_connect_failed",
+            FetchError::Timeout { phase, .. } if phase == "connect" => &TLS_CONNECT_TIMEOUT,
+            FetchError::Timeout { .. } => &TLS_TIMEOUT,
+            FetchError::Refused { .. } => &TLS_REFUSED,
+            FetchError::Dns { .. } => &TLS_DNS,
+            _ => &TLS_CONNECT_FAILED,
         };
         findings.push(Finding::failure(code, e.message().to_owned()));
         return findings;
@@ -442,7 +498,7 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
             if let Some(leaf) = report.chain.first() {
                 if leaf.days_left < EXPIRY_WARNING_DAYS {
                     findings.push(Finding::warning(
-                        "certificate_expires_soon",
+                        &CERTIFICATE_EXPIRES_SOON,
                         format!(
                             "the certificate expires in {} day(s), on {}",
                             leaf.days_left, leaf.not_after
@@ -450,14 +506,14 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
                     ));
                 } else {
                     findings.push(Finding::info(
-                        "certificate_valid",
+                        &CERTIFICATE_VALID,
                         format!("valid for {} more days", leaf.days_left),
                     ));
                 }
             }
         }
         Some(v) => findings.push(Finding::failure(
-            &format!("certificate_{}", v.code()),
+            verdict_code(v),
             format!("certificate {}: {detail}", v.as_str()),
         )),
         None => {}
@@ -468,7 +524,7 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
         && let Some(expired) = report.chain.iter().find(|c| c.days_left < 0)
     {
         findings.push(Finding::info(
-            "certificate_expired_unused",
+            &CERTIFICATE_EXPIRED_UNUSED,
             format!(
                 "the server still sends '{}', expired on {}, which the valid path does not need",
                 expired.common_name(),
@@ -479,7 +535,7 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
         && let Some(expired) = report.chain.iter().find(|c| c.days_left < 0)
     {
         findings.push(Finding::failure(
-            "certificate_expired",
+            &CERTIFICATE_EXPIRED,
             format!(
                 "'{}' expired on {}",
                 expired.common_name(),
@@ -492,14 +548,37 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
         if let Some((kind, words)) = weakness(std::slice::from_ref(cert))
             && report.verdict != Some(kind)
         {
-            findings.push(Finding::warning(kind.code(), words));
+            findings.push(Finding::warning(weakness_code(kind), words));
         }
     }
     findings
 }
 
-pub fn timed_out(report: &TlsReport) -> bool {
-    matches!(report.error, Some(FetchError::Timeout { .. }))
+/// The code of a verdict on the chain: `certificate_<verdict>`.
+fn verdict_code(verdict: Verdict) -> &'static Code {
+    match verdict {
+        Verdict::Valid => &CERTIFICATE_VALID,
+        Verdict::Expired => &CERTIFICATE_EXPIRED,
+        Verdict::NotYetValid => &CERTIFICATE_NOT_YET_VALID,
+        Verdict::HostnameMismatch => &CERTIFICATE_HOSTNAME_MISMATCH,
+        Verdict::UntrustedRoot => &CERTIFICATE_UNTRUSTED_ROOT,
+        Verdict::SelfSigned => &CERTIFICATE_SELF_SIGNED,
+        Verdict::IncompleteChain => &CERTIFICATE_INCOMPLETE_CHAIN,
+        Verdict::WeakKey => &CERTIFICATE_WEAK_KEY,
+        Verdict::WeakSignature => &CERTIFICATE_WEAK_SIGNATURE,
+        Verdict::UnsupportedAlgorithm => &CERTIFICATE_UNSUPPORTED_ALGORITHM,
+        Verdict::Invalid => &CERTIFICATE_INVALID,
+    }
+}
+
+/// The code of a weakness told beside the verdict (`verdict::weakness` finds only these three).
+fn weakness_code(kind: Verdict) -> &'static Code {
+    match kind {
+        Verdict::WeakKey => &WEAK_KEY,
+        Verdict::WeakSignature => &WEAK_SIGNATURE,
+        Verdict::UnsupportedAlgorithm => &UNSUPPORTED_ALGORITHM,
+        other => verdict_code(other),
+    }
 }
 
 #[cfg(test)]
@@ -513,6 +592,33 @@ mod tests {
             verdict_detail: verdict.map(|_| "issued by itself".into()),
             error,
             ..TlsReport::new("example.com", 443, plain_http)
+        }
+    }
+
+    #[test]
+    fn verdicts_and_weaknesses_keep_their_codes() {
+        let all = [
+            Verdict::Valid,
+            Verdict::Expired,
+            Verdict::NotYetValid,
+            Verdict::HostnameMismatch,
+            Verdict::UntrustedRoot,
+            Verdict::SelfSigned,
+            Verdict::IncompleteChain,
+            Verdict::WeakKey,
+            Verdict::WeakSignature,
+            Verdict::UnsupportedAlgorithm,
+            Verdict::Invalid,
+        ];
+        for v in all {
+            assert_eq!(verdict_code(v).name, format!("certificate_{}", v.code()));
+        }
+        for v in [
+            Verdict::WeakKey,
+            Verdict::WeakSignature,
+            Verdict::UnsupportedAlgorithm,
+        ] {
+            assert_eq!(weakness_code(v).name, v.code());
         }
     }
 

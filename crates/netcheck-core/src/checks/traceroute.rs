@@ -3,15 +3,26 @@
 
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use netcheck_probe::trace::trace;
 pub use netcheck_probe::trace::{Hop, TraceMode, TraceOptions, TraceResult};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context};
-use crate::report::{Finding, Section};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::report::Finding;
+
+crate::finding_codes! {
+    /// Tracing an address failed (no socket could be used, say).
+    TRACEROUTE_ERROR = "traceroute_error", Warning;
+    /// The trace reached the address: how many hops away it is.
+    TRACEROUTE_REACHED = "traceroute_reached", Info;
+    /// The trace did not reach the address: where the last answer came from.
+    TRACEROUTE_UNREACHED = "traceroute_unreached", Warning;
+    /// Routers on the way that send no time-exceeded.
+    TRACEROUTE_SILENT_HOPS = "traceroute_silent_hops", Info;
+    /// A router says the destination is unreachable.
+    TRACEROUTE_UNREACHABLE = "traceroute_unreachable", Warning;
+}
 
 pub static META: CheckMeta = CheckMeta {
     id: "traceroute",
@@ -19,6 +30,7 @@ pub static META: CheckMeta = CheckMeta {
     summary: "The path to every address, all hops probed at once: per hop the routers, round trips and loss",
     needs_privileges: false,
     default_timeout: Duration::from_secs(10),
+    codes: CODES,
 };
 
 pub struct TracerouteCheck;
@@ -34,39 +46,37 @@ pub struct TracerouteReport {
 }
 
 impl Check for TracerouteCheck {
-    fn meta(&self) -> &'static CheckMeta {
-        &META
-    }
+    const META: &'static CheckMeta = &META;
+    type Facts = TracerouteReport;
 
-    fn run<'a>(
-        &'a self,
-        ctx: &'a Context,
-        deadline: Instant,
-    ) -> BoxFuture<'a, Result<Section, CheckError>> {
-        async move {
-            let addresses = ctx.addresses_to_probe("trace").await?;
-            let options = TraceOptions {
-                mode: ctx.config.trace_mode,
-                max_hops: ctx.config.max_hops,
-                tcp_port: ctx.target.port,
-                // The wait for silent hops never outlives the check: the hops found are kept.
-                timeout: TraceOptions::default().timeout.min(
-                    deadline
-                        .saturating_duration_since(Instant::now())
-                        .saturating_sub(std::time::Duration::from_millis(100)),
-                ),
-                ..TraceOptions::default()
-            };
-            let runs = addresses.iter().map(|a| trace(*a, &options));
-            let targets = futures::future::join_all(runs).await;
-            let (locations, attribution) = place_hops(ctx, &targets).await;
-            Ok(Section::Traceroute(TracerouteReport {
-                targets,
-                locations,
-                attribution,
-            }))
-        }
-        .boxed()
+    async fn run(&self, ctx: &Context, deadline: Instant) -> Result<TracerouteReport, CheckError> {
+        let addresses = ctx.addresses_to_probe("trace").await?;
+        let options = TraceOptions {
+            mode: ctx.options.trace_mode,
+            max_hops: ctx.options.max_hops,
+            tcp_port: ctx.target.port,
+            // The wait for silent hops never outlives the check: the hops found are kept.
+            timeout: TraceOptions::default().timeout.min(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .saturating_sub(std::time::Duration::from_millis(100)),
+            ),
+            ..TraceOptions::default()
+        };
+        let runs = addresses.iter().map(|a| trace(*a, &options));
+        let targets = futures::future::join_all(runs).await;
+        let (locations, attribution) = place_hops(ctx, &targets).await;
+        Ok(TracerouteReport {
+            targets,
+            locations,
+            attribution,
+        })
+    }
+}
+
+impl Facts for TracerouteReport {
+    fn assess(&self) -> Vec<Finding> {
+        assess(self)
     }
 }
 
@@ -94,7 +104,7 @@ pub fn assess(report: &TracerouteReport) -> Vec<Finding> {
     for t in &report.targets {
         if let Some(e) = &t.error {
             findings.push(Finding::warning(
-                "traceroute_error",
+                &TRACEROUTE_ERROR,
                 format!("tracing {} failed: {e}", t.address),
             ));
             continue;
@@ -107,7 +117,7 @@ pub fn assess(report: &TracerouteReport) -> Vec<Finding> {
             .collect();
         if t.reached {
             findings.push(Finding::info(
-                "traceroute_reached",
+                &TRACEROUTE_REACHED,
                 format!("{} is {} hop(s) away", t.address, t.hops.len()),
             ));
         } else {
@@ -125,13 +135,13 @@ pub fn assess(report: &TracerouteReport) -> Vec<Finding> {
                 })
                 .unwrap_or_default();
             findings.push(Finding::warning(
-                "traceroute_unreached",
+                &TRACEROUTE_UNREACHED,
                 format!("the trace to {} did not reach it{at}", t.address),
             ));
         }
         if !silent.is_empty() {
             findings.push(Finding::info(
-                "traceroute_silent_hops",
+                &TRACEROUTE_SILENT_HOPS,
                 format!(
                     "hop(s) {} to {} did not answer (routers that send no time-exceeded)",
                     silent.join(", "),
@@ -141,7 +151,7 @@ pub fn assess(report: &TracerouteReport) -> Vec<Finding> {
         }
         if let Some(h) = t.hops.iter().find(|h| h.unreachable.is_some()) {
             findings.push(Finding::warning(
-                "traceroute_unreachable",
+                &TRACEROUTE_UNREACHABLE,
                 format!(
                     "hop {} says {}",
                     h.ttl,

@@ -160,7 +160,7 @@ pub async fn resolve_and_connect(
     };
     let connect_started = Instant::now();
     let (stream, attempts) =
-        connect::connect(&addresses, port, ctx.config.connect_timeout, deadline).await;
+        connect::connect(&addresses, port, ctx.options.connect_timeout, deadline).await;
     timings.connect_ms = attempts
         .iter()
         .find(|a| a.outcome == ConnectOutcome::Connected)
@@ -481,7 +481,7 @@ async fn request<S: Transport>(
         None => url.path().to_owned(),
     };
     let builder = http::Request::builder()
-        .header(http::header::USER_AGENT, &ctx.config.user_agent)
+        .header(http::header::USER_AGENT, &ctx.settings.user_agent)
         .header(http::header::ACCEPT, accept);
     let sent = Instant::now();
     let response = if h2 {
@@ -542,7 +542,7 @@ async fn request<S: Transport>(
         .map(str::to_owned);
     let (parts, body) = response.into_parts();
     let download_started = Instant::now();
-    let (body, truncated, error) = read_capped(body, ctx.config.max_body_bytes, deadline).await;
+    let (body, truncated, error) = read_capped(body, ctx.options.max_body_bytes, deadline).await;
     exchange.timings.download_ms = Some(millis(download_started.elapsed()));
     if let Some(e) = error {
         exchange.error = Some(e);

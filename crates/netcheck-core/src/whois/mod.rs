@@ -271,7 +271,7 @@ async fn exchange(
         ));
     }
     let (stream, attempts) =
-        crate::web::connect::connect(&addresses, port, ctx.config.connect_timeout, deadline).await;
+        crate::web::connect::connect(&addresses, port, ctx.options.connect_timeout, deadline).await;
     let Some((mut stream, _)) = stream else {
         let why = attempts
             .iter()

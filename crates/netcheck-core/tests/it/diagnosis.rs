@@ -22,7 +22,7 @@ fn stages(report: &netcheck_core::Report) -> Vec<(Stage, String)> {
 async fn a_name_that_does_not_exist_is_the_cause_said_once() {
     let dns = DnsServer::start(loopback_zone(&["www"])).await;
     let mut cfg = config(dns.addr);
-    cfg.only = vec!["dns".into(), "site".into(), "tls".into()];
+    cfg.options.checks = vec!["dns".into(), "site".into(), "tls".into()];
     let report = run("https://missing.netcheck.test/", cfg).await;
     let d = &report.diagnosis;
     assert_eq!(d.reachability, Reachability::Unreachable, "{d:#?}");
@@ -47,7 +47,7 @@ async fn a_refusing_port_is_a_connection_problem() {
         .unwrap();
     let dns = DnsServer::start(loopback_zone(&["www"])).await;
     let mut cfg = config(dns.addr);
-    cfg.only = vec!["site".into(), "tls".into()];
+    cfg.options.checks = vec!["site".into(), "tls".into()];
     let report = run(&format!("https://127.0.0.1:{}/", closed.port()), cfg).await;
     let d = &report.diagnosis;
     assert_eq!(d.reachability, Reachability::Unreachable, "{d:#?}");
@@ -66,8 +66,8 @@ async fn a_server_error_and_a_bad_certificate_answer_but_degraded() {
     let ca = TestCa::new("Diagnosis");
     let https = WebServer::https(&ca.issue(&Leaf::for_names(&["www.netcheck.test"]))).await;
     let mut cfg = config(dns.addr);
-    cfg.extra_roots = vec![ca.root_der()];
-    cfg.only = vec!["dns".into(), "site".into(), "tls".into()];
+    cfg.settings.extra_roots = vec![ca.root_der()];
+    cfg.options.checks = vec!["dns".into(), "site".into(), "tls".into()];
     let report = run(
         &format!("https://www.netcheck.test:{}/status/503", https.port()),
         cfg.clone(),
@@ -112,7 +112,7 @@ async fn a_server_error_and_a_bad_certificate_answer_but_degraded() {
         d.summary
     );
 
-    cfg.only = vec!["dns".into()];
+    cfg.options.checks = vec!["dns".into()];
     let report = run("www.netcheck.test", cfg).await;
     assert_eq!(report.diagnosis.reachability, Reachability::Unknown);
     assert!(

@@ -62,7 +62,7 @@ async fn every_record_type_is_read_with_the_resolver_that_answered() {
         );
     let server = DnsServer::start(zone).await;
     let mut cfg = config(server.addr);
-    cfg.only = vec!["dns".into()];
+    cfg.options.checks = vec!["dns".into()];
     let report = run("www.netcheck.test", cfg).await;
     let d = dns_data(&report);
 
@@ -129,7 +129,7 @@ async fn nxdomain_servfail_refused_and_timeout_are_told_apart() {
     ];
     for (name, code, status) in cases {
         let mut cfg = config(server.addr);
-        cfg.only = vec!["dns".into(), "site".into()];
+        cfg.options.checks = vec!["dns".into(), "site".into()];
         let report = run(name, cfg).await;
         let dns = check(&report, "dns");
         assert!(
@@ -197,7 +197,7 @@ async fn dnssec_secure_and_bogus_follow_the_resolver_flags() {
         .behave("broken.netcheck.test", Behaviour::BogusUnlessCd);
     let server = DnsServer::start(zone).await;
     let mut cfg = config(server.addr);
-    cfg.only = vec!["dns".into()];
+    cfg.options.checks = vec!["dns".into()];
     let secure = run("signed.netcheck.test", cfg.clone()).await;
     assert_eq!(dns_data(&secure).dnssec.status, DnssecStatus::Secure);
     let bogus = run("broken.netcheck.test", cfg).await;
@@ -215,7 +215,7 @@ async fn caa_is_found_by_climbing_towards_the_root() {
     );
     let server = DnsServer::start(zone).await;
     let mut cfg = config(server.addr);
-    cfg.only = vec!["dns".into()];
+    cfg.options.checks = vec!["dns".into()];
     let report = run("deep.sub.netcheck.test", cfg).await;
     let d = dns_data(&report);
     assert_eq!(d.caa_found_at.as_deref(), Some("sub.netcheck.test"));
@@ -235,8 +235,11 @@ async fn caa_is_found_by_climbing_towards_the_root() {
 async fn an_ip_target_skips_dns() {
     let report = run(
         "198.18.0.1",
-        netcheck_core::Config {
-            only: vec!["dns".into()],
+        crate::Setup {
+            options: netcheck_core::RunOptions {
+                checks: vec!["dns".into()],
+                ..Default::default()
+            },
             ..Default::default()
         },
     )
@@ -253,7 +256,7 @@ async fn a_dangling_alias_is_named_as_such() {
     );
     let server = DnsServer::start(zone).await;
     let mut cfg = config(server.addr);
-    cfg.only = vec!["dns".into()];
+    cfg.options.checks = vec!["dns".into()];
     let report = run("old.netcheck.test", cfg).await;
     let dns = check(&report, "dns");
     assert!(has_finding(dns, "dns_nxdomain"), "{:#?}", dns.findings);
@@ -272,7 +275,7 @@ async fn no_caa_claim_is_made_when_the_caa_lookup_failed() {
     );
     let server = DnsServer::start(zone).await;
     let mut cfg = config(server.addr);
-    cfg.only = vec!["dns".into()];
+    cfg.options.checks = vec!["dns".into()];
     let report = run("plain.netcheck.test", cfg.clone()).await;
     assert!(has_finding(check(&report, "dns"), "caa_missing"));
     let report = run("flaky.netcheck.test", cfg).await;

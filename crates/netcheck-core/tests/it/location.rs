@@ -48,12 +48,17 @@ fn data(report: &netcheck_core::Report) -> &LocationReport {
     }
 }
 
-fn config(city: Vec<PathBuf>, asn: Vec<PathBuf>) -> netcheck_core::Config {
-    netcheck_core::Config {
-        geoip_city: city,
-        geoip_asn: asn,
-        only: vec!["location".into()],
-        ..Default::default()
+fn config(city: Vec<PathBuf>, asn: Vec<PathBuf>) -> crate::Setup {
+    crate::Setup {
+        options: netcheck_core::RunOptions {
+            checks: vec!["location".into()],
+            ..Default::default()
+        },
+        settings: netcheck_core::Settings {
+            geoip_city: city,
+            geoip_asn: asn,
+            ..Default::default()
+        },
     }
 }
 

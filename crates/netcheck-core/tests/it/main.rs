@@ -5,6 +5,7 @@
 
 mod diagnosis;
 mod dns;
+mod extra_check;
 mod location;
 mod registration;
 mod site;
@@ -17,7 +18,7 @@ use std::time::Duration;
 use hickory_proto::rr::RData;
 use hickory_proto::rr::rdata::{A, AAAA, SOA};
 use netcheck_core::report::Report;
-use netcheck_core::{CheckReport, Config, Target};
+use netcheck_core::{CheckReport, Registry, RunOptions, RunRequest, Settings, Target};
 use netcheck_testkit::dns::Zone;
 
 /// The test domain: every name below it resolves to loopback.
@@ -50,17 +51,35 @@ pub fn soa() -> RData {
     ))
 }
 
-pub fn config(resolver: SocketAddr) -> Config {
-    Config {
-        resolvers: vec![resolver],
-        dns_query_timeout: Duration::from_millis(500),
-        ..Config::default()
+/// What a test runs with: the request's options and the settings of the machine running it.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    pub options: RunOptions,
+    pub settings: Settings,
+}
+
+pub fn config(resolver: SocketAddr) -> Setup {
+    Setup {
+        options: RunOptions {
+            dns_query_timeout: Duration::from_millis(500),
+            ..RunOptions::default()
+        },
+        settings: Settings {
+            resolvers: vec![resolver],
+            ..Settings::default()
+        },
     }
 }
 
-pub async fn run(target: &str, config: Config) -> Report {
+pub async fn run(target: &str, setup: Setup) -> Report {
+    run_with(target, setup, &Registry::default()).await
+}
+
+/// A run with the checks of `registry`.
+pub async fn run_with(target: &str, setup: Setup, registry: &Registry) -> Report {
     let target = Target::parse(target).unwrap_or_else(|e| panic!("{target}: {e}"));
-    netcheck_core::run(target, config, None).await
+    let request = RunRequest::new(target, setup.options);
+    netcheck_core::run(request, std::sync::Arc::new(setup.settings), registry, None).await
 }
 
 pub fn check<'a>(report: &'a Report, id: &str) -> &'a CheckReport {

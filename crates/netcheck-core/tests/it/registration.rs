@@ -27,13 +27,18 @@ fn bootstrap(server: Option<std::net::SocketAddr>) -> String {
     path.to_string_lossy().into_owned()
 }
 
-pub fn config(root: &str) -> netcheck_core::Config {
-    netcheck_core::Config {
-        whois_server: root.to_owned(),
-        rdap_bootstrap: bootstrap(None),
-        rdap_ip_bootstraps: vec![bootstrap(None)],
-        only: vec!["registration".into()],
-        ..netcheck_core::Config::default()
+pub fn config(root: &str) -> crate::Setup {
+    crate::Setup {
+        options: netcheck_core::RunOptions {
+            checks: vec!["registration".into()],
+            ..Default::default()
+        },
+        settings: netcheck_core::Settings {
+            whois_server: root.to_owned(),
+            rdap_bootstrap: bootstrap(None),
+            rdap_ip_bootstraps: vec![bootstrap(None)],
+            ..Default::default()
+        },
     }
 }
 
@@ -136,7 +141,8 @@ async fn an_address_is_asked_about_its_block() {
 async fn a_server_that_never_closes_is_cut_at_the_deadline_with_what_it_sent() {
     let root = WhoisServer::start(WhoisBehaviour::NeverClose).await;
     let mut cfg = config(&root.addr.to_string());
-    cfg.check_timeouts
+    cfg.options
+        .check_timeouts
         .insert("registration".into(), Duration::from_millis(1500));
     let report = run("example.com", cfg).await;
     let r = data(&report);
@@ -204,7 +210,7 @@ async fn rdap_comes_first_and_whois_fills_the_gaps() {
     )]))
     .await;
     let mut cfg = config(&root.addr.to_string());
-    cfg.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
+    cfg.settings.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
     let report = run("example.com", cfg).await;
     let r = data(&report);
     let rdap = r.rdap.as_ref().expect("RDAP was asked");
@@ -236,7 +242,7 @@ async fn rdap_comes_first_and_whois_fills_the_gaps() {
     // A name the RDAP server does not know: a warning, and WHOIS still answers.
     let report = run("unknown.com", {
         let mut c = config(&root.addr.to_string());
-        c.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
+        c.settings.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
         c
     })
     .await;
@@ -269,7 +275,7 @@ async fn an_address_block_is_asked_of_the_rir_rdap_server_the_bootstrap_names() 
     .unwrap();
     let root = WhoisServer::start(answering(&[])).await;
     let mut cfg = config(&root.addr.to_string());
-    cfg.rdap_ip_bootstraps = vec![ip_bootstrap.to_string_lossy().into_owned()];
+    cfg.settings.rdap_ip_bootstraps = vec![ip_bootstrap.to_string_lossy().into_owned()];
     let report = run("8.8.8.8", cfg).await;
     let r = data(&report);
     assert!(

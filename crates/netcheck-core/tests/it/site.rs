@@ -37,10 +37,10 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn config(&self) -> netcheck_core::Config {
+    fn config(&self) -> crate::Setup {
         let mut cfg = config(self.dns.addr);
-        cfg.extra_roots = vec![self.ca.root_der()];
-        cfg.only = vec!["dns".into(), "site".into()];
+        cfg.settings.extra_roots = vec![self.ca.root_der()];
+        cfg.options.checks = vec!["dns".into(), "site".into()];
         cfg
     }
 }
@@ -199,7 +199,7 @@ async fn redirect_loops_and_long_chains_are_cut() {
     assert_eq!(check(&report, "site").status, Status::Failed);
 
     let mut cfg = f.config();
-    cfg.max_redirects = 4;
+    cfg.options.max_redirects = 4;
     let report = run(
         &format!("http://www.netcheck.test:{}/redirect/20", f.http.port()),
         cfg,
@@ -217,7 +217,7 @@ async fn redirect_loops_and_long_chains_are_cut() {
 async fn a_ten_megabyte_body_is_read_only_up_to_the_cap() {
     let f = fixture().await;
     let mut cfg = f.config();
-    cfg.max_body_bytes = 256 * 1024;
+    cfg.options.max_body_bytes = 256 * 1024;
     let report = run(
         &format!("https://www.netcheck.test:{}/big", f.https.port()),
         cfg,
@@ -236,7 +236,8 @@ async fn a_server_that_answers_a_byte_a_second_times_out_without_stopping_the_ot
     let f = fixture().await;
     let slow = web::one_byte_a_second().await;
     let mut cfg = f.config();
-    cfg.check_timeouts
+    cfg.options
+        .check_timeouts
         .insert("site".into(), Duration::from_millis(1500));
     let report = run(&format!("http://www.netcheck.test:{}/", slow.port()), cfg).await;
     let site = check(&report, "site");
@@ -249,7 +250,8 @@ async fn a_server_that_answers_a_byte_a_second_times_out_without_stopping_the_ot
 
     // A body that trickles is cut at the deadline with what arrived kept.
     let mut cfg = f.config();
-    cfg.check_timeouts
+    cfg.options
+        .check_timeouts
         .insert("site".into(), Duration::from_millis(2500));
     let report = run(
         &format!("https://www.netcheck.test:{}/slow-body", f.https.port()),

@@ -30,7 +30,7 @@ async fn check_against(
     let dns = DnsServer::start(loopback_zone(&[host])).await;
     let server = WebServer::https(identity).await;
     let mut cfg = config(dns.addr);
-    cfg.extra_roots = vec![trusted.root_der()];
+    cfg.settings.extra_roots = vec![trusted.root_der()];
     run(
         &format!("https://{host}.netcheck.test:{}/", server.port()),
         cfg,
@@ -229,8 +229,11 @@ async fn a_server_with_no_common_tls_version_is_said_to_be_so() {
 async fn an_ip_target_is_verified_against_ip_addresses_in_the_certificate() {
     let ca = TestCa::new("Literal");
     let server = WebServer::https(&ca.issue(&Leaf::for_names(&["127.0.0.1"]))).await;
-    let cfg = netcheck_core::Config {
-        extra_roots: vec![ca.root_der()],
+    let cfg = crate::Setup {
+        settings: netcheck_core::Settings {
+            extra_roots: vec![ca.root_der()],
+            ..Default::default()
+        },
         ..Default::default()
     };
     let report = run(&format!("https://127.0.0.1:{}/", server.port()), cfg).await;
@@ -244,8 +247,11 @@ async fn an_ip_target_is_verified_against_ip_addresses_in_the_certificate() {
 async fn a_plain_http_targets_https_origin_is_checked_on_443() {
     let report = run(
         "http://127.0.0.1:9/",
-        netcheck_core::Config {
-            only: vec!["tls".into()],
+        crate::Setup {
+            options: netcheck_core::RunOptions {
+                checks: vec!["tls".into()],
+                ..Default::default()
+            },
             ..Default::default()
         },
     )
@@ -343,8 +349,8 @@ async fn legacy_certificates_get_verdicts_that_name_the_weakness() {
     let mut failures = Vec::new();
     for ((host, identity, verdict, detail), port) in cases.iter().zip(&server.ports) {
         let mut cfg = config(dns.addr);
-        cfg.extra_roots = vec![ca.root_der(), sha1_ca.root_der()];
-        cfg.only = vec!["tls".into()];
+        cfg.settings.extra_roots = vec![ca.root_der(), sha1_ca.root_der()];
+        cfg.options.checks = vec!["tls".into()];
         let report = run(&format!("https://{host}.netcheck.test:{port}/"), cfg).await;
         let t = tls_data(&report);
         let tls = check(&report, "tls");

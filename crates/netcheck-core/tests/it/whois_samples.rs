@@ -594,7 +594,7 @@ async fn real_registry_answers_served_over_tcp_give_their_fields() {
     let mut failures = Vec::new();
     for (tld, domain, want) in &expected {
         let mut config = crate::registration::config(&root.addr.to_string());
-        config.resolvers = vec![dns.addr];
+        config.settings.resolvers = vec![dns.addr];
         let report = run(domain, config).await;
         let r = data(&report);
         assert_eq!(r.query, *domain);
@@ -757,10 +757,11 @@ async fn the_registry_answer_stands_when_the_registrar_server_fails() {
             };
             for (tld, domain, want, _) in &cases {
                 let mut config = crate::registration::config(&first.to_string());
-                config.resolvers = vec![chain.dns.addr];
+                config.settings.resolvers = vec![chain.dns.addr];
                 // A DNS wait longer than the check: only the check's deadline may end it.
-                config.dns_query_timeout = Duration::from_secs(30);
+                config.options.dns_query_timeout = Duration::from_secs(30);
                 config
+                    .options
                     .check_timeouts
                     .insert("registration".into(), Duration::from_secs(3));
                 let context = format!(".{tld} ({domain}), {failure:?}, {start:?}");

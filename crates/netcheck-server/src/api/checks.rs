@@ -1,11 +1,15 @@
 //! What the server can run: the check registry's metadata, and the schema of what it returns.
 
 use axum::Json;
+use axum::extract::State;
 use serde_json::{Value, json};
 
+use crate::AppState;
+
 /// `GET /api/v1/checks`: every check, in report order, with its own description.
-pub async fn list() -> Json<Value> {
-    let checks: Vec<Value> = netcheck_core::checks::registry()
+pub async fn list(State(state): State<AppState>) -> Json<Value> {
+    let checks: Vec<Value> = state
+        .registry
         .iter()
         .map(|c| {
             let m = c.meta();

@@ -1,10 +1,12 @@
 //! Running a report on request. `GET /api/v1/run?target=…[&only=dns,site]` answers with an
 //! event stream (text/event-stream): `started` and `finished` events as the checks start and end
-//! (the runner's `Event`, as JSON), then one `report` event with the whole report. `GET
+//! (the runner's `Event`, as JSON), then, at the runner's `ended`, one `report` event with the
+//! whole report, folded from those same events as a hub would fold a remote run's. `GET
 //! /api/v1/report` answers with the report alone, as JSON, when it is done. A client that goes
 //! away stops its run: nobody is left to read it.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -13,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
 use netcheck_core::runner::Event;
-use netcheck_core::{Config, Report, Target};
+use netcheck_core::{Registry, Report, ReportBuilder, RunRequest, Target};
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -28,10 +30,9 @@ pub struct RunQuery {
     only: Option<String>,
 }
 
-/// A validated request: the target, the engine settings for it, and its place among the runs.
+/// A validated request: what to run, and its place among the runs.
 struct Plan {
-    target: Target,
-    config: Config,
+    request: RunRequest,
     permit: OwnedSemaphorePermit,
 }
 
@@ -42,10 +43,9 @@ fn plan(
     let Query(query) = query.map_err(|e| ApiError::BadQuery(e.body_text()))?;
     let text = query.target.ok_or(ApiError::MissingTarget)?;
     let target = Target::parse(&text)?;
-    let mut config = (*state.engine).clone();
+    let mut options = (*state.options).clone();
     if let Some(only) = query.only.filter(|o| !o.trim().is_empty()) {
-        let registry = netcheck_core::checks::registry();
-        let known: Vec<&str> = registry.iter().map(|c| c.meta().id).collect();
+        let known = state.registry.ids();
         let mut ids = Vec::new();
         for id in only.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if !known.contains(&id) {
@@ -61,7 +61,7 @@ fn plan(
                 "only='{only}' names no check; leave it out to run them all"
             )));
         }
-        config.only = ids;
+        options.checks = ids;
     }
     let permit = state
         .permits
@@ -69,8 +69,7 @@ fn plan(
         .try_acquire_owned()
         .map_err(|_| ApiError::Busy(state.max_concurrent))?;
     Ok(Plan {
-        target,
-        config,
+        request: RunRequest::new(target, options),
         permit,
     })
 }
@@ -95,7 +94,8 @@ pub async fn report(
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<(HeaderMap, Json<Report>), ApiError> {
     let plan = plan(&state, query)?;
-    let report = netcheck_core::run(plan.target, plan.config, None).await;
+    let report =
+        netcheck_core::run(plan.request, state.settings.clone(), &state.registry, None).await;
     drop(plan.permit);
     let mut headers = HeaderMap::new();
     if let Some(Ok(id)) = keep(&state, &report).await
@@ -110,6 +110,11 @@ pub async fn report(
 struct Running {
     events: UnboundedReceiver<Event>,
     task: Option<JoinHandle<Report>>,
+    /// The report as the events so far make it.
+    fold: ReportBuilder,
+    registry: Arc<Registry>,
+    /// Whether the report went out.
+    reported: bool,
     /// The finished report, still to be kept once it has gone out.
     to_keep: Option<Report>,
     state: AppState,
@@ -123,21 +128,39 @@ impl Drop for Running {
     }
 }
 
+impl Running {
+    /// The `report` event, and the report to keep when the server keeps them.
+    fn report(&mut self, report: Report) -> SseEvent {
+        self.reported = true;
+        let event = json_event("report", &report);
+        if self.state.store.is_some() {
+            self.to_keep = Some(report);
+        }
+        event
+    }
+}
+
 /// `GET /api/v1/run`: the events as they happen, then the report.
 pub async fn stream(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let plan = plan(&state, query)?;
-    let state = state.clone();
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(async move {
-        let _permit = plan.permit;
-        netcheck_core::run(plan.target, plan.config, Some(tx)).await
+    let fold = ReportBuilder::new(plan.request.target.clone());
+    let task = tokio::spawn({
+        let (settings, registry) = (state.settings.clone(), state.registry.clone());
+        async move {
+            let _permit = plan.permit;
+            netcheck_core::run(plan.request, settings, &registry, Some(tx)).await
+        }
     });
     let running = Running {
         events,
         task: Some(task),
+        fold,
+        registry: state.registry.clone(),
+        reported: false,
         to_keep: None,
         state,
     };
@@ -163,26 +186,28 @@ pub async fn stream(
             return Some((Ok(event), running));
         }
         if let Some(event) = running.events.recv().await {
-            let name = match &event {
-                Event::Started { .. } => "started",
-                Event::Finished { .. } => "finished",
+            running.fold.apply(&event);
+            let sent = match &event {
+                Event::Started { .. } => json_event("started", &event),
+                Event::Finished { .. } => json_event("finished", &event),
+                // The stream's last word is the report those events make.
+                Event::Ended { .. } => {
+                    let report = running.fold.report(&running.registry);
+                    running.report(report)
+                }
             };
-            return Some((Ok(json_event(name, &event)), running));
+            return Some((Ok(sent), running));
         }
-        // The runner dropped its sender: the report is ready (or the run died).
+        // The runner dropped its sender: it is done (or the run died).
         let task = running.task.take()?;
-        let report = match task.await {
-            Ok(report) => report,
-            Err(e) => {
-                let error = json_event("error", &ApiError::Internal(e.to_string()).body());
-                return Some((Ok(error), running));
-            }
-        };
-        // The report goes out first; keeping it takes a round trip to the database.
-        let event = json_event("report", &report);
-        if running.state.store.is_some() {
-            running.to_keep = Some(report);
+        if running.reported {
+            return None;
         }
+        let event = match task.await {
+            // A run that returned without its last event: its own report.
+            Ok(report) => running.report(report),
+            Err(e) => json_event("error", &ApiError::Internal(e.to_string()).body()),
+        };
         Some((Ok(event), running))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

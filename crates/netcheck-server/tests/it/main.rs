@@ -12,7 +12,7 @@ use bytes::Bytes;
 use hickory_proto::rr::RData;
 use hickory_proto::rr::rdata::{A, AAAA};
 use http_body_util::{BodyExt, Empty};
-use netcheck_core::{Config, Report};
+use netcheck_core::{Report, RunOptions, Settings};
 use netcheck_server::{ServerConfig, app};
 use netcheck_testkit::dns::{DnsServer, Zone};
 use serde_json::Value;
@@ -38,14 +38,17 @@ fn server_config(
     site_timeout: Duration,
     max_concurrent: usize,
 ) -> ServerConfig {
-    let mut engine = Config {
-        resolvers: vec![resolver],
+    let mut options = RunOptions {
         dns_query_timeout: Duration::from_millis(500),
-        ..Config::default()
+        ..RunOptions::default()
     };
-    engine.check_timeouts.insert("site".into(), site_timeout);
+    options.check_timeouts.insert("site".into(), site_timeout);
     ServerConfig {
-        engine,
+        options,
+        settings: Settings {
+            resolvers: vec![resolver],
+            ..Settings::default()
+        },
         max_concurrent,
         web_dir: None,
         store: None,

@@ -167,15 +167,24 @@ async fn postgres_a_stored_report_has_a_permalink_and_a_place_in_its_targets_his
 
 /// A report as the engine makes it, of a target typed with a password and a query.
 async fn secret_report(dns: &DnsServer) -> netcheck_core::Report {
-    let config = netcheck_core::Config {
+    let options = netcheck_core::RunOptions {
+        checks: vec!["dns".into()],
+        ..Default::default()
+    };
+    let settings = netcheck_core::Settings {
         resolvers: vec![dns.addr],
-        only: vec!["dns".into()],
         ..Default::default()
     };
     let target =
         netcheck_core::Target::parse("https://alice:s3cret@www.netcheck.test/login?token=abc123")
             .unwrap();
-    netcheck_core::run(target, config, None).await
+    netcheck_core::run(
+        netcheck_core::RunRequest::new(target, options),
+        std::sync::Arc::new(settings),
+        &netcheck_core::Registry::default(),
+        None,
+    )
+    .await
 }
 
 /// The store itself: what is kept, what is not, and for how long.
