@@ -9,6 +9,7 @@ pub mod diagnosis;
 pub mod dns;
 pub mod geo;
 pub mod rdap;
+pub mod registration;
 pub mod report;
 pub mod runner;
 pub mod target;

@@ -11,10 +11,11 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::check::Context;
+use crate::registration::Registration;
+use crate::registration::dates::normalise_date;
 use crate::report::millis;
 use crate::tls::TlsClient;
 use crate::web::get_following;
-use crate::whois::parse::{Registration, normalise_date};
 
 /// IANA's bootstrap for domain names (RFC 9224 §4).
 pub const IANA_DNS_BOOTSTRAP: &str = "https://data.iana.org/rdap/dns.json";
