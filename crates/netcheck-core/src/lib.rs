@@ -6,6 +6,7 @@ pub mod check;
 pub mod checks;
 pub mod config;
 pub mod diagnosis;
+pub mod dial;
 pub mod dns;
 pub mod geo;
 pub mod rdap;

@@ -10,12 +10,16 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use tokio::time::Instant;
 
 use crate::check::{Check, CheckError, CheckMeta, Context};
-use crate::rdap::{self, RdapAnswer};
+use crate::rdap::{self, BootstrapError, RdapAnswer};
+use crate::registration::Registration;
 use crate::report::{Finding, Section};
-use crate::whois::parse::{Registration, fields_for};
+use crate::tls::TlsClientError;
+use crate::web::HttpClient;
+use crate::whois::parse::fields_for;
 use crate::whois::{HopRole, WhoisHop, WhoisOptions, lookup};
 
 pub static META: CheckMeta = CheckMeta {
@@ -105,7 +109,7 @@ impl Check for RegistrationCheck {
                 ..WhoisOptions::default()
             };
             let (hops, rdap_outcome) = tokio::join!(
-                lookup(ctx, &query, &options, deadline),
+                lookup(ctx.dialer(), &query, &options, deadline),
                 ask_rdap(ctx, &query, deadline)
             );
             let mut registration = Registration::default();
@@ -116,7 +120,7 @@ impl Check for RegistrationCheck {
                     }
                     (Some(answer), None)
                 }
-                Err(why) => (None, Some(why)),
+                Err(why) => (None, Some(why.to_string())),
             };
             let root_is_iana = ctx
                 .config
@@ -145,13 +149,35 @@ impl Check for RegistrationCheck {
     }
 }
 
+/// Why RDAP was not asked; said in the report as `rdap_skipped`.
+#[derive(Debug, Error)]
+enum RdapNotAsked {
+    #[error(transparent)]
+    TlsClient(#[from] TlsClientError),
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    /// The bootstrap lists no RDAP server for the TLD or the address block.
+    #[error("the RDAP bootstrap names no server for {query}")]
+    Unlisted { query: String },
+}
+
 /// Asks RDAP about a domain, when the bootstrap names a server for its TLD.
-async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapAnswer, String> {
+async fn ask_rdap(
+    ctx: &Context,
+    query: &str,
+    deadline: Instant,
+) -> Result<RdapAnswer, RdapNotAsked> {
     let tls = ctx.tls()?;
+    let client = HttpClient {
+        dialer: ctx.dialer(),
+        tls: &tls,
+        user_agent: &ctx.config.user_agent,
+        max_body_bytes: ctx.config.max_body_bytes,
+    };
     let base = if let Ok(ip) = query.parse::<IpAddr>() {
         let mut bootstrap: Option<rdap::Bootstrap> = None;
         for source in &ctx.config.rdap_ip_bootstraps {
-            let b = rdap::load_bootstrap(ctx, &tls, source, deadline).await?;
+            let b = rdap::load_bootstrap(&client, source, deadline).await?;
             match &mut bootstrap {
                 Some(all) => all.extend(b),
                 None => bootstrap = Some(b),
@@ -159,12 +185,14 @@ async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapA
         }
         bootstrap.and_then(|b| b.base_for_ip(ip))
     } else {
-        rdap::load_bootstrap(ctx, &tls, &ctx.config.rdap_bootstrap, deadline)
+        rdap::load_bootstrap(&client, &ctx.config.rdap_bootstrap, deadline)
             .await?
             .base_for(query)
     };
-    let base = base.ok_or_else(|| format!("the RDAP bootstrap names no server for {query}"))?;
-    Ok(rdap::lookup(ctx, &tls, &base, query, deadline).await)
+    let base = base.ok_or_else(|| RdapNotAsked::Unlisted {
+        query: query.to_owned(),
+    })?;
+    Ok(rdap::lookup(&client, &base, query, deadline).await)
 }
 
 /// Every answer but a directory's, the registry's first and later hops filling its gaps; for
