@@ -1,6 +1,7 @@
 //! A WHOIS answer as a server sent it: directory or record, the query's record among several,
 //! referral and field extraction, date normalisation.
 #![no_main]
+use netcheck_core::registration::dates::normalise_date;
 use netcheck_core::whois::{decode, parse};
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
     let text = decode("whois.example", bytes, bytes.len() % 2 == 0);
@@ -18,6 +19,6 @@ libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
         let _ = parse::fields_for(&text, query);
     }
     for line in text.lines().take(64) {
-        let _ = parse::normalise_date(line);
+        let _ = normalise_date(line);
     }
 });

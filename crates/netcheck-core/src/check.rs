@@ -17,12 +17,13 @@ use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
 use crate::config::{RunOptions, Settings};
+use crate::dial::Dialer;
 use crate::dns::{AddressLookup, Resolver};
 use crate::finding::Code;
 use crate::geo::{GeoDb, Placed};
 use crate::report::{Finding, IntoSection};
 use crate::target::Target;
-use crate::tls::TlsClient;
+use crate::tls::{TlsClient, TlsClientError};
 
 /// What a check says about itself.
 #[derive(Debug, Clone, Copy)]
@@ -85,16 +86,16 @@ pub enum CheckError {
 }
 
 /// What every check of one run shares: the target, the run's options (what the caller chose),
-/// the settings of the machine it runs on, the resolver, and the target's addresses, looked up
-/// once for all checks that need them.
+/// the settings of the machine it runs on, the resolver, and the dialer through which every
+/// connection goes, which looks the target's addresses up once for all checks that need them.
 pub struct Context {
     pub target: Target,
     pub options: RunOptions,
     pub settings: Arc<Settings>,
     pub resolver: Resolver,
-    addresses: OnceCell<AddressLookup>,
+    dialer: Dialer,
     geo: OnceCell<Arc<GeoDb>>,
-    tls: std::sync::OnceLock<Result<Arc<TlsClient>, String>>,
+    tls: std::sync::OnceLock<Result<Arc<TlsClient>, TlsClientError>>,
 }
 
 impl Context {
@@ -104,12 +105,13 @@ impl Context {
         settings: Arc<Settings>,
         resolver: Resolver,
     ) -> Self {
+        let dialer = Dialer::new(resolver.clone(), options.connect_timeout, &target.host);
         Context {
             target,
             options,
             settings,
             resolver,
-            addresses: OnceCell::new(),
+            dialer,
             geo: OnceCell::new(),
             tls: std::sync::OnceLock::new(),
         }
@@ -128,8 +130,13 @@ impl Context {
         }
     }
 
+    /// The one door out: every connection a check makes goes through it.
+    pub fn dialer(&self) -> &Dialer {
+        &self.dialer
+    }
+
     /// The TLS client (trust anchors parsed once) that every check of the run shares.
-    pub fn tls(&self) -> Result<Arc<TlsClient>, String> {
+    pub fn tls(&self) -> Result<Arc<TlsClient>, TlsClientError> {
         self.tls
             .get_or_init(|| TlsClient::new(&self.settings.extra_roots).map(Arc::new))
             .clone()
@@ -177,13 +184,6 @@ impl Context {
     /// The target's A and AAAA answers (or its IP literal). The first caller does the lookup;
     /// every other check waits for that same answer instead of asking again.
     pub async fn target_addresses(&self) -> &AddressLookup {
-        self.addresses
-            .get_or_init(|| async {
-                match self.target.ip() {
-                    Some(ip) => AddressLookup::literal(ip),
-                    None => self.resolver.lookup_addresses(&self.target.host).await,
-                }
-            })
-            .await
+        self.dialer.target_lookup().await
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use netcheck_core::config::{defaults, read_pem_certificates};
+use netcheck_core::dial::HostPort;
 use netcheck_core::{RunOptions, Settings};
 
 #[derive(Debug, Parser)]
@@ -352,7 +353,7 @@ impl EngineArgs {
         }
         let mut settings = Settings {
             resolvers,
-            whois_server: self.whois_server.clone(),
+            whois_server: whois_server(&self.whois_server)?,
             rdap_bootstrap: self.rdap_bootstrap.clone(),
             geoip_city: self.geoip_city.clone(),
             geoip_asn: self.geoip_asn.clone(),
@@ -377,16 +378,27 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(value))
 }
 
-/// `198.18.0.2`, `198.18.0.2:5353`, `2001:db8::2`, `[2001:db8::2]:5353`.
+/// `198.18.0.2`, `198.18.0.2:5353`, `2001:db8::2`, `[2001:db8::2]:5353`: read as every
+/// `HOST[:PORT]` is ([`HostPort`]), port 53 by default, and the host must be an address.
 pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
-    let s = s.trim();
-    if let Ok(addr) = s.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    s.trim_matches(['[', ']'])
-        .parse::<std::net::IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("--resolver takes an IP address with an optional port, not '{s}'"))
+    let bad = |why: String| {
+        format!(
+            "--resolver takes an IP address with an optional port, not '{}': {why}",
+            s.trim()
+        )
+    };
+    let resolver = HostPort::parse(s, netcheck_core::dns::PORT).map_err(|e| bad(e.to_string()))?;
+    resolver
+        .socket_addr()
+        .ok_or_else(|| bad("a resolver is named by its address, not looked up".into()))
+}
+
+/// The `--whois-server` as given, once it is known to name a server: a bad port is an error
+/// here rather than a failed first hop.
+fn whois_server(s: &str) -> Result<String, String> {
+    HostPort::parse(s, netcheck_core::whois::PORT)
+        .map(|_| s.to_owned())
+        .map_err(|e| format!("--whois-server takes HOST[:PORT], not '{s}': {e}"))
 }
 
 #[cfg(test)]
@@ -415,6 +427,42 @@ mod tests {
             parse_resolver("dns.example")
                 .unwrap_err()
                 .contains("IP address")
+        );
+    }
+
+    #[test]
+    fn a_bad_port_is_refused_not_replaced_by_the_default() {
+        assert!(
+            parse_resolver("198.18.0.2:70000")
+                .unwrap_err()
+                .contains("1 to 65535")
+        );
+        assert!(parse_resolver("[2001:db8::2]:x").is_err());
+        let cli = Cli::parse_from([
+            "netcheck",
+            "check",
+            "a.test",
+            "--whois-server",
+            "whois.test:4x",
+        ]);
+        let Command::Check(args) = cli.command else {
+            panic!("not a check")
+        };
+        assert!(args.config().unwrap_err().contains("--whois-server"));
+        let cli = Cli::parse_from([
+            "netcheck",
+            "check",
+            "a.test",
+            "--whois-server",
+            "[::1]:4343",
+        ]);
+        let Command::Check(args) = cli.command else {
+            panic!("not a check")
+        };
+        assert_eq!(
+            args.config().unwrap().settings.whois_server,
+            "[::1]:4343",
+            "kept as given"
         );
     }
 

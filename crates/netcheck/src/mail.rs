@@ -12,6 +12,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use netcheck_core::Report;
+use netcheck_core::dial::HostPort;
 
 use crate::cli::{MailArgs, SmtpSecurity};
 
@@ -85,31 +86,17 @@ pub fn settings(args: &MailArgs) -> Result<Option<Mail>, String> {
     }))
 }
 
-/// `HOST`, `HOST:PORT`, `[IPV6]`, `[IPV6]:PORT` or a bare IPv6 address; the port defaults to
-/// 465 for TLS from the first byte, 25 otherwise.
+/// `HOST`, `HOST:PORT`, `[IPV6]`, `[IPV6]:PORT` or a bare IPv6 address (the [`HostPort`]
+/// reader); the port defaults to 465 for TLS from the first byte (RFC 8314 §3.3), 25 otherwise.
 fn host_port(server: &str, security: SmtpSecurity) -> Result<(String, u16), String> {
     let default = if security == SmtpSecurity::Tls {
         465
     } else {
         25
     };
-    let bad = || format!("--smtp-server takes HOST[:PORT], not '{server}'");
-    let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
-    if let Some(rest) = server.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
-        return match after {
-            "" => Ok((host.to_owned(), default)),
-            _ => Ok((
-                host.to_owned(),
-                port(after.strip_prefix(':').ok_or_else(bad)?)?,
-            )),
-        };
-    }
-    match server.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && !h.is_empty() => Ok((h.to_owned(), port(p)?)),
-        _ if server.is_empty() => Err(bad()),
-        _ => Ok((server.to_owned(), default)),
-    }
+    HostPort::parse(server, default)
+        .map(|relay| (relay.host.to_string(), relay.port))
+        .map_err(|e| format!("--smtp-server takes HOST[:PORT], not '{server}': {e}"))
 }
 
 /// The subject: the diagnosis, on one line.

@@ -8,12 +8,16 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use tokio::time::Instant;
 
 use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
-use crate::rdap::{self, RdapAnswer};
+use crate::rdap::{self, BootstrapError, RdapAnswer};
+use crate::registration::Registration;
 use crate::report::Finding;
-use crate::whois::parse::{Registration, fields_for};
+use crate::tls::TlsClientError;
+use crate::web::HttpClient;
+use crate::whois::parse::fields_for;
 use crate::whois::{HopRole, WhoisHop, WhoisOptions, lookup};
 
 crate::finding_codes! {
@@ -119,7 +123,7 @@ impl Check for RegistrationCheck {
             ..WhoisOptions::default()
         };
         let (hops, rdap_outcome) = tokio::join!(
-            lookup(ctx, &query, &options, deadline),
+            lookup(ctx.dialer(), &query, &options, deadline),
             ask_rdap(ctx, &query, deadline)
         );
         let mut registration = Registration::default();
@@ -130,7 +134,7 @@ impl Check for RegistrationCheck {
                 }
                 (Some(answer), None)
             }
-            Err(why) => (None, Some(why)),
+            Err(why) => (None, Some(why.to_string())),
         };
         let root_is_iana = ctx
             .settings
@@ -163,13 +167,35 @@ impl Facts for RegistrationReport {
     }
 }
 
+/// Why RDAP was not asked; said in the report as `rdap_skipped`.
+#[derive(Debug, Error)]
+enum RdapNotAsked {
+    #[error(transparent)]
+    TlsClient(#[from] TlsClientError),
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    /// The bootstrap lists no RDAP server for the TLD or the address block.
+    #[error("the RDAP bootstrap names no server for {query}")]
+    Unlisted { query: String },
+}
+
 /// Asks RDAP about a domain, when the bootstrap names a server for its TLD.
-async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapAnswer, String> {
+async fn ask_rdap(
+    ctx: &Context,
+    query: &str,
+    deadline: Instant,
+) -> Result<RdapAnswer, RdapNotAsked> {
     let tls = ctx.tls()?;
+    let client = HttpClient {
+        dialer: ctx.dialer(),
+        tls: &tls,
+        user_agent: &ctx.settings.user_agent,
+        max_body_bytes: ctx.options.max_body_bytes,
+    };
     let base = if let Ok(ip) = query.parse::<IpAddr>() {
         let mut bootstrap: Option<rdap::Bootstrap> = None;
         for source in &ctx.settings.rdap_ip_bootstraps {
-            let b = rdap::load_bootstrap(ctx, &tls, source, deadline).await?;
+            let b = rdap::load_bootstrap(&client, source, deadline).await?;
             match &mut bootstrap {
                 Some(all) => all.extend(b),
                 None => bootstrap = Some(b),
@@ -177,12 +203,14 @@ async fn ask_rdap(ctx: &Context, query: &str, deadline: Instant) -> Result<RdapA
         }
         bootstrap.and_then(|b| b.base_for_ip(ip))
     } else {
-        rdap::load_bootstrap(ctx, &tls, &ctx.settings.rdap_bootstrap, deadline)
+        rdap::load_bootstrap(&client, &ctx.settings.rdap_bootstrap, deadline)
             .await?
             .base_for(query)
     };
-    let base = base.ok_or_else(|| format!("the RDAP bootstrap names no server for {query}"))?;
-    Ok(rdap::lookup(ctx, &tls, &base, query, deadline).await)
+    let base = base.ok_or_else(|| RdapNotAsked::Unlisted {
+        query: query.to_owned(),
+    })?;
+    Ok(rdap::lookup(&client, &base, query, deadline).await)
 }
 
 /// Every answer but a directory's, the registry's first and later hops filling its gaps; for

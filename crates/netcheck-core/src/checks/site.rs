@@ -10,11 +10,10 @@ use url::Url;
 
 use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
 use crate::report::Finding;
-use crate::tls::TlsClient;
 use crate::tls::verdict::Verdict;
 use crate::web::html::{PageFacts, is_html, page_facts};
 use crate::web::security::SecurityHeaders;
-use crate::web::{Exchange, FetchError, Timings, fetch, redirect_target};
+use crate::web::{Exchange, FetchError, HttpClient, Timings, fetch, redirect_target};
 
 crate::finding_codes! {
     /// The site's host name could not be resolved.
@@ -137,9 +136,15 @@ impl Check for SiteCheck {
     type Facts = SiteReport;
 
     async fn run(&self, ctx: &Context, deadline: Instant) -> Result<SiteReport, CheckError> {
-        let tls = ctx.tls().map_err(CheckError::Failed)?;
+        let tls = ctx.tls().map_err(|e| CheckError::Failed(e.to_string()))?;
         let url = Url::parse(&ctx.target.url).map_err(|e| CheckError::Failed(e.to_string()))?;
-        Ok(follow(ctx, &tls, url, deadline).await)
+        let client = HttpClient {
+            dialer: ctx.dialer(),
+            tls: &tls,
+            user_agent: &ctx.settings.user_agent,
+            max_body_bytes: ctx.options.max_body_bytes,
+        };
+        Ok(follow(&client, ctx.options.max_redirects, url, deadline).await)
     }
 }
 
@@ -154,14 +159,19 @@ impl Facts for SiteReport {
     }
 }
 
-async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -> SiteReport {
+async fn follow(
+    client: &HttpClient<'_>,
+    max_redirects: usize,
+    start: Url,
+    deadline: Instant,
+) -> SiteReport {
     let started = Instant::now();
     let mut hops: Vec<Exchange> = Vec::new();
     let mut url = start.clone();
     let mut problem = None;
     let mut last_response = None;
     loop {
-        let (mut exchange, response) = fetch(ctx, tls, &url, deadline).await;
+        let (mut exchange, response) = fetch(client, &url, deadline).await;
         // A host already looked up for an earlier hop is not looked up again.
         if hops.iter().any(|h| {
             Url::parse(&h.url)
@@ -176,8 +186,10 @@ async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -
         last_response = response.or(last_response.take()).filter(|_| next.is_none());
         let Some(next) = next else { break };
         match next {
-            Err(location) => {
-                problem = Some(RedirectProblem::BadLocation { location });
+            Err(unusable) => {
+                problem = Some(RedirectProblem::BadLocation {
+                    location: unusable.location,
+                });
                 break;
             }
             Ok(next) if hops.iter().any(|h| h.url == next.as_str()) => {
@@ -186,9 +198,9 @@ async fn follow(ctx: &Context, tls: &TlsClient, start: Url, deadline: Instant) -
                 });
                 break;
             }
-            Ok(_) if hops.len() > ctx.options.max_redirects => {
+            Ok(_) if hops.len() > max_redirects => {
                 problem = Some(RedirectProblem::TooMany {
-                    limit: ctx.options.max_redirects,
+                    limit: max_redirects,
                 });
                 break;
             }

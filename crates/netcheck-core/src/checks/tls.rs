@@ -15,12 +15,13 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::dial::Dialer;
 use crate::finding::Code;
 use crate::report::{Finding, Severity, millis};
 use crate::tls::certificate::CertificateInfo;
 use crate::tls::verdict::{Evidence, IssuerFetch, Verdict, classify, weakness};
-use crate::tls::{SeenChain, TlsClient, server_name};
-use crate::web::{FetchError, Timings, fetch_small, negotiated, resolve_and_connect, tls_failure};
+use crate::tls::{SeenChain, TlsClient, handshake_failure, negotiated, server_name};
+use crate::web::{FetchError, HttpClient, Timings, fetch_small, resolve_and_connect};
 
 crate::finding_codes! {
     /// The target is http:// and its https origin cannot be reached.
@@ -166,7 +167,7 @@ impl Check for TlsCheck {
     type Facts = TlsReport;
 
     async fn run(&self, ctx: &Context, deadline: Instant) -> Result<TlsReport, CheckError> {
-        let tls = ctx.tls().map_err(CheckError::Failed)?;
+        let tls = ctx.tls().map_err(|e| CheckError::Failed(e.to_string()))?;
         Ok(handshake(ctx, &tls, deadline).await)
     }
 }
@@ -190,15 +191,16 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
     let started = Instant::now();
     let name = match server_name(&host) {
         Ok(n) => n,
-        Err(message) => {
+        Err(e) => {
             report.error = Some(FetchError::Tls {
-                message,
+                message: e.to_string(),
                 no_common_protocol: false,
             });
             return report;
         }
     };
-    let tcp = match resolve_and_connect(ctx, &host, port, deadline, &mut report.timings).await {
+    let dialer = ctx.dialer();
+    let tcp = match resolve_and_connect(dialer, &host, port, deadline, &mut report.timings).await {
         Ok((tcp, address, _)) => {
             report.address = Some(address);
             tcp
@@ -233,7 +235,7 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
             None
         }
         Err(e) => {
-            report.error = Some(tls_failure(&e));
+            report.error = Some(handshake_failure(&e).into());
             e.get_ref()
                 .and_then(|i| i.downcast_ref::<TlsError>())
                 .cloned()
@@ -244,7 +246,7 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
     // not encrypted there, RFC 5246 §7.4.2), as openssl s_client and sslscan show it.
     let seen = match (seen, &report.error, report.address) {
         (None, Some(FetchError::Tls { .. }), Some(address)) => {
-            match cleartext_chain(&host, address, deadline).await {
+            match cleartext_chain(dialer, &host, address, deadline).await {
                 Some((chain, cleartext)) => {
                     report.cleartext_handshake = Some(cleartext);
                     Some(SeenChain {
@@ -260,9 +262,14 @@ async fn handshake(ctx: &Context, tls: &TlsClient, deadline: Instant) -> TlsRepo
     // A handshake that failed after the server's Certificate still shows the chain it sent,
     // with the verdict naming the weakness that stopped it.
     if let Some(seen) = &seen {
-        judge_chain(
-            ctx,
+        let client = HttpClient {
+            dialer,
             tls,
+            user_agent: &ctx.settings.user_agent,
+            max_body_bytes: ctx.options.max_body_bytes,
+        };
+        judge_chain(
+            &client,
             &mut report,
             seen,
             failure.as_ref(),
@@ -282,18 +289,23 @@ const CLEARTEXT_BOUND: Duration = Duration::from_secs(3);
 /// Offers every TLS 1.2-and-below suite, curve and signature algorithm (the probe crate's
 /// certificate grab) to `address` and reads the chain from the server's first flight; the
 /// connection is dropped before the handshake would finish. `None` when the server shows no
-/// certificate that way (it refuses, speaks TLS 1.3 only, goes quiet).
+/// certificate that way (it refuses, speaks TLS 1.3 only, goes quiet). The connection is the
+/// dialer's, like every other.
 async fn cleartext_chain(
+    dialer: &Dialer,
     host: &str,
     address: std::net::SocketAddr,
     deadline: Instant,
 ) -> Option<(Vec<CertificateDer<'static>>, CleartextHandshake)> {
     use netcheck_probe::tls::{ClientHello, Until, exchange};
     let bound = deadline.min(Instant::now() + CLEARTEXT_BOUND);
-    let mut tcp = tokio::time::timeout_at(bound, tokio::net::TcpStream::connect(address))
-        .await
-        .ok()?
-        .ok()?;
+    let mut tcp = match dialer.connect_address(host, address, bound).await {
+        Ok(connection) => connection.stream,
+        Err(e) => {
+            tracing::debug!("cleartext handshake with {address}: {e}");
+            return None;
+        }
+    };
     // RFC 6066 §3: no SNI for an address.
     let sni = host.parse::<std::net::IpAddr>().is_err().then_some(host);
     let hello = ClientHello::certificate_grab(sni);
@@ -325,8 +337,7 @@ async fn cleartext_chain(
 /// Parses the chain the server sent, completes it by AIA when an issuer is missing, and
 /// gives the verdict.
 async fn judge_chain(
-    ctx: &Context,
-    tls: &TlsClient,
+    client: &HttpClient<'_>,
     report: &mut TlsReport,
     seen: &SeenChain,
     failure: Option<&TlsError>,
@@ -340,7 +351,7 @@ async fn judge_chain(
         .filter_map(|c| CertificateInfo::parse(c, now).ok())
         .collect();
     let fetch = if needs_issuer(seen, &report.chain) {
-        complete_by_aia(ctx, tls, seen, &report.chain, name, deadline).await
+        complete_by_aia(client, seen, &report.chain, name, deadline).await
     } else {
         IssuerFetch::NotTried
     };
@@ -373,8 +384,7 @@ fn needs_issuer(seen: &SeenChain, chain: &[CertificateInfo]) -> bool {
 /// Fetches the issuer named by the top certificate's AIA caIssuers URL (RFC 5280 §4.2.2.1) and
 /// verifies again with it.
 async fn complete_by_aia(
-    ctx: &Context,
-    tls: &TlsClient,
+    client: &HttpClient<'_>,
     seen: &SeenChain,
     chain: &[CertificateInfo],
     name: &rustls_pki_types::ServerName<'static>,
@@ -390,7 +400,7 @@ async fn complete_by_aia(
     let bound = AIA_BOUND.min(deadline.saturating_duration_since(Instant::now()));
     let mut attempts = Vec::new();
     for url in &top.ca_issuers {
-        let issuer = match fetch_small(ctx, tls, url, bound).await {
+        let issuer = match fetch_small(client, url, bound).await {
             Ok(body) => match pem_or_der(&body) {
                 Some(der) => der,
                 None => {
@@ -399,13 +409,13 @@ async fn complete_by_aia(
                 }
             },
             Err(why) => {
-                attempts.push((url.clone(), why));
+                attempts.push((url.clone(), why.to_string()));
                 continue;
             }
         };
         let mut completed = seen.chain.clone();
         completed.push(issuer);
-        match tls.verify(&completed, name) {
+        match client.tls.verify(&completed, name) {
             Ok(()) => return IssuerFetch::Completed { url: url.clone() },
             Err(e) => attempts.push((
                 url.clone(),

@@ -28,6 +28,8 @@ use records::{Record, RecordData, name_text};
 
 /// RFC 9715 / DNS flag day 2020: a payload size that avoids IP fragmentation.
 const EDNS_PAYLOAD: u16 = 1232;
+/// RFC 1035 §4.2: DNS servers listen on port 53.
+pub const PORT: u16 = 53;
 
 /// Where the list of servers came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -495,9 +497,9 @@ fn servers_from(text: &[u8]) -> Result<Vec<SocketAddr>, String> {
         .iter()
         .map(|ns| match ns {
             resolv_conf::ScopedIp::V6(ip, Some(scope)) => SocketAddr::V6(
-                std::net::SocketAddrV6::new(*ip, 53, 0, scope_index(scope).unwrap_or(0)),
+                std::net::SocketAddrV6::new(*ip, PORT, 0, scope_index(scope).unwrap_or(0)),
             ),
-            other => SocketAddr::new(IpAddr::from(other.clone()), 53),
+            other => SocketAddr::new(IpAddr::from(other.clone()), PORT),
         })
         .collect())
 }

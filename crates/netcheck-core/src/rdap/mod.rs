@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use thiserror::Error;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::check::Context;
+use crate::registration::Registration;
+use crate::registration::dates::normalise_date;
 use crate::report::millis;
-use crate::tls::TlsClient;
-use crate::web::get_following;
-use crate::whois::parse::{Registration, normalise_date};
+use crate::web::{HttpClient, get_following};
 
 /// IANA's bootstrap for domain names (RFC 9224 §4).
 pub const IANA_DNS_BOOTSTRAP: &str = "https://data.iana.org/rdap/dns.json";
@@ -29,6 +29,26 @@ const ACCEPT_RDAP: &str = "application/rdap+json, application/json;q=0.9";
 /// Bytes an RDAP answer may have; registries' answers are a few kilobytes.
 const MAX_ANSWER: usize = 1024 * 1024;
 
+/// Why there is no bootstrap to read.
+#[derive(Debug, Clone, Error)]
+pub enum BootstrapError {
+    #[error("the RDAP bootstrap is not JSON: {0}")]
+    NotJson(String),
+    #[error("the RDAP bootstrap has no \"services\" list")]
+    NoServices,
+    /// `bootstrap` is the file or URL given.
+    #[error("cannot read the RDAP bootstrap {bootstrap}: {why}")]
+    Unreadable { bootstrap: String, why: String },
+    #[error("bad RDAP bootstrap URL {bootstrap}: {why}")]
+    BadUrl {
+        bootstrap: String,
+        why: url::ParseError,
+    },
+    /// The bootstrap's server did not answer 200, or not at all.
+    #[error("cannot fetch the RDAP bootstrap {bootstrap}: {why}")]
+    Unfetchable { bootstrap: String, why: String },
+}
+
 /// RFC 9224 §3: `services` is a list of [labels, base URLs].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bootstrap {
@@ -36,12 +56,12 @@ pub struct Bootstrap {
 }
 
 impl Bootstrap {
-    pub fn parse(json: &[u8]) -> Result<Bootstrap, String> {
-        let value: Value = serde_json::from_slice(json)
-            .map_err(|e| format!("the RDAP bootstrap is not JSON: {e}"))?;
+    pub fn parse(json: &[u8]) -> Result<Bootstrap, BootstrapError> {
+        let value: Value =
+            serde_json::from_slice(json).map_err(|e| BootstrapError::NotJson(e.to_string()))?;
         let services = value["services"]
             .as_array()
-            .ok_or("the RDAP bootstrap has no \"services\" list")?;
+            .ok_or(BootstrapError::NoServices)?;
         // Labels compare case-insensitively; URLs' paths are case-sensitive (RFC 3986 §6.2.2.1).
         let strings = |v: &Value, lower: bool| -> Vec<String> {
             let text = |s: &str| {
@@ -144,14 +164,15 @@ fn cache_path() -> Option<PathBuf> {
 
 /// Reads the bootstrap from a file or URL; the default URL is cached for a day.
 pub async fn load_bootstrap(
-    ctx: &Context,
-    tls: &TlsClient,
+    client: &HttpClient<'_>,
     source: &str,
     deadline: Instant,
-) -> Result<Bootstrap, String> {
+) -> Result<Bootstrap, BootstrapError> {
     if !source.starts_with("https://") && !source.starts_with("http://") {
-        let bytes = std::fs::read(source)
-            .map_err(|e| format!("cannot read the RDAP bootstrap {source}: {e}"))?;
+        let bytes = std::fs::read(source).map_err(|e| BootstrapError::Unreadable {
+            bootstrap: source.to_owned(),
+            why: e.to_string(),
+        })?;
         return Bootstrap::parse(&bytes);
     }
     let is_iana = source == IANA_DNS_BOOTSTRAP || IANA_IP_BOOTSTRAPS.contains(&source);
@@ -172,9 +193,11 @@ pub async fn load_bootstrap(
     {
         return Ok(b);
     }
-    let url = Url::parse(source).map_err(|e| format!("bad RDAP bootstrap URL {source}: {e}"))?;
-    let (exchanges, response) =
-        get_following(ctx, tls, &url, deadline, "application/json", 3).await;
+    let url = Url::parse(source).map_err(|why| BootstrapError::BadUrl {
+        bootstrap: source.to_owned(),
+        why,
+    })?;
+    let (exchanges, response) = get_following(client, &url, deadline, "application/json", 3).await;
     let status = exchanges.last().and_then(|e| e.status);
     let body = match (status, response) {
         (Some(200), Some(r)) => r.body,
@@ -182,10 +205,10 @@ pub async fn load_bootstrap(
             let why = exchanges
                 .last()
                 .and_then(|e| e.error.as_ref().map(|e| e.message().to_owned()));
-            return Err(format!(
-                "cannot fetch the RDAP bootstrap {source}: {}",
-                why.unwrap_or_else(|| format!("status {status:?}"))
-            ));
+            return Err(BootstrapError::Unfetchable {
+                bootstrap: source.to_owned(),
+                why: why.unwrap_or_else(|| format!("status {status:?}")),
+            });
         }
     };
     let bootstrap = Bootstrap::parse(&body)?;
@@ -213,8 +236,7 @@ pub struct RdapAnswer {
 
 /// RFC 9082 §3.1.3 and §3.1.1: `{base}domain/{name}` or `{base}ip/{address}`.
 pub async fn lookup(
-    ctx: &Context,
-    tls: &TlsClient,
+    client: &HttpClient<'_>,
     base: &str,
     domain: &str,
     deadline: Instant,
@@ -245,7 +267,7 @@ pub async fn lookup(
             return answer;
         }
     };
-    let (exchanges, response) = get_following(ctx, tls, &parsed, deadline, ACCEPT_RDAP, 3).await;
+    let (exchanges, response) = get_following(client, &parsed, deadline, ACCEPT_RDAP, 3).await;
     answer.time_ms = millis(started.elapsed());
     answer.status = exchanges.last().and_then(|e| e.status);
     match (answer.status, response) {

@@ -3,8 +3,11 @@
 //! the rest of the report (the HTTP answer behind it) is still there.
 
 pub mod certificate;
+pub mod handshake;
 pub mod verdict;
 pub mod words;
+
+pub use handshake::{HandshakeFailure, Negotiated, handshake_failure, negotiated, version_name};
 
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +16,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use thiserror::Error;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -39,20 +43,38 @@ pub struct SeenChain {
     pub result: Result<(), rustls::Error>,
 }
 
+/// Why there is no TLS client for the run.
+#[derive(Debug, Clone, Error)]
+pub enum TlsClientError {
+    /// A certificate given as a trust anchor (`--ca-file`) cannot be one.
+    #[error("a trust anchor was refused: {0}")]
+    AnchorRefused(#[source] rustls::Error),
+    #[error("cannot build the certificate verifier: {0}")]
+    NoVerifier(#[source] rustls::client::VerifierBuilderError),
+}
+
+/// A host that cannot be named in a TLS handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("'{host}' cannot be a TLS server name: {reason}")]
+pub struct BadServerName {
+    pub host: String,
+    pub reason: String,
+}
+
 impl TlsClient {
     /// Mozilla's roots (webpki-roots) plus `extra_roots`.
-    pub fn new(extra_roots: &[CertificateDer<'static>]) -> Result<TlsClient, String> {
+    pub fn new(extra_roots: &[CertificateDer<'static>]) -> Result<TlsClient, TlsClientError> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for cert in extra_roots {
             roots
                 .add(cert.clone())
-                .map_err(|e| format!("a trust anchor was refused: {e}"))?;
+                .map_err(TlsClientError::AnchorRefused)?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
-            .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
+            .map_err(TlsClientError::NoVerifier)?;
         Ok(TlsClient { webpki, provider })
     }
 
@@ -164,7 +186,9 @@ impl ServerCertVerifier for RecordingVerifier {
 }
 
 /// The server name rustls should send and verify: a DNS name, or an IP address for IP targets.
-pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
-    ServerName::try_from(host.to_owned())
-        .map_err(|e| format!("'{host}' cannot be a TLS server name: {e}"))
+pub fn server_name(host: &str) -> Result<ServerName<'static>, BadServerName> {
+    ServerName::try_from(host.to_owned()).map_err(|e| BadServerName {
+        host: host.to_owned(),
+        reason: e.to_string(),
+    })
 }

@@ -1,177 +1,133 @@
-//! TCP connection to one of a host's addresses, in the manner of Happy Eyeballs (RFC 8305):
-//! addresses are interleaved by family, IPv6 first, and a new attempt starts every 250 ms while
-//! earlier ones are still pending, so a dead address costs a quarter second, not a timeout.
-//! Every attempt is kept, so "refused" and "timed out" are told apart per address.
+//! The first phases of an exchange: the host's addresses and a TCP connection to one of them,
+//! both through the run's [`Dialer`], timed into [`Timings`] and said as a [`FetchError`] when
+//! they fail. The racing of addresses is the dialer's (Happy Eyeballs); this file names the
+//! outcome per phase.
 
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::net::SocketAddr;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::{FetchError, Timings};
+use crate::dial::{ConnectAttempt, ConnectOutcome, DialError, Dialer};
 use crate::report::millis;
 
-/// RFC 8305 §5: the recommended Connection Attempt Delay.
-const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectOutcome {
-    Connected,
-    /// RST in answer to SYN: nothing listens on that port.
-    Refused,
-    /// No answer within the connect timeout: a filter drops the packets, or the host is down.
-    TimedOut,
-    /// The network or host is unreachable (ICMP unreachable, no route).
-    Unreachable,
-    /// Given up because another address connected first.
-    Abandoned,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ConnectAttempt {
-    pub address: SocketAddr,
-    pub outcome: ConnectOutcome,
-    pub time_ms: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// Interleaves address families, IPv6 first (RFC 8305 §4).
-pub fn interleave(addresses: &[IpAddr]) -> Vec<IpAddr> {
-    let (v6, v4): (Vec<IpAddr>, Vec<IpAddr>) = addresses.iter().partition(|a| a.is_ipv6());
-    let mut out = Vec::with_capacity(addresses.len());
-    let (mut a, mut b) = (v6.into_iter(), v4.into_iter());
-    loop {
-        match (a.next(), b.next()) {
-            (None, None) => break,
-            (x, y) => out.extend(x.into_iter().chain(y)),
-        }
-    }
-    out
-}
-
-/// Connects to the first address that answers. Returns the stream (if any) and every attempt.
-pub async fn connect(
-    addresses: &[IpAddr],
+/// Finds the addresses of `host` and connects to one; the first step of every exchange.
+pub async fn resolve_and_connect(
+    dialer: &Dialer,
+    host: &str,
     port: u16,
-    attempt_timeout: Duration,
     deadline: Instant,
-) -> (Option<(TcpStream, SocketAddr)>, Vec<ConnectAttempt>) {
-    let order: Vec<SocketAddr> = interleave(addresses)
-        .into_iter()
-        .map(|ip| SocketAddr::new(ip, port))
-        .collect();
-    let mut attempts: Vec<ConnectAttempt> = Vec::new();
-    let mut pending = FuturesUnordered::new();
-    let mut next = order.iter().copied();
-    let mut begun: Vec<(SocketAddr, Instant)> = Vec::new();
-    let start_attempt = |address: SocketAddr| async move {
-        let started = Instant::now();
-        let bound = attempt_timeout.min(deadline.saturating_duration_since(started));
-        let result = tokio::time::timeout(bound, TcpStream::connect(address)).await;
-        (address, started, result)
+    timings: &mut Timings,
+) -> Result<(TcpStream, SocketAddr, Vec<ConnectAttempt>), (FetchError, Vec<ConnectAttempt>)> {
+    let addresses = match dialer.resolve(host).await {
+        Ok(resolved) => {
+            // The shared lookup may have been made by another check: its own time is the phase.
+            timings.dns_ms = resolved.lookup_ms;
+            resolved.addresses
+        }
+        Err(e) => {
+            if let DialError::NoAddresses { lookup_ms, .. } = &e {
+                timings.dns_ms = Some(*lookup_ms);
+            }
+            return Err((dial_failure(e, false, 0.0), Vec::new()));
+        }
     };
-    if let Some(first) = next.next() {
-        begun.push((first, Instant::now()));
-        pending.push(start_attempt(first));
-    }
-    while !pending.is_empty() {
-        let delay = tokio::time::sleep(ATTEMPT_DELAY);
-        tokio::select! {
-            Some((address, started, result)) = pending.next() => {
-                let time_ms = millis(started.elapsed());
-                match result {
-                    Ok(Ok(stream)) => {
-                        // Small requests go out at once, as curl and browsers send them; with
-                        // Nagle on, HTTP/2's frames wait for delayed ACKs and the timings lie.
-                        let _ = stream.set_nodelay(true);
-                        attempts.push(ConnectAttempt { address, outcome: ConnectOutcome::Connected, time_ms, error: None });
-                        // Attempts still under way are given up; keep them, or a hanging
-                        // IPv6 attempt would vanish behind a working IPv4 one.
-                        for (other, since) in &begun {
-                            if !attempts.iter().any(|a| a.address == *other) {
-                                attempts.push(ConnectAttempt {
-                                    address: *other,
-                                    outcome: ConnectOutcome::Abandoned,
-                                    time_ms: millis(since.elapsed()),
-                                    error: Some("still pending when another address connected".into()),
-                                });
-                            }
-                        }
-                        for other in next.by_ref() {
-                            attempts.push(ConnectAttempt { address: other, outcome: ConnectOutcome::Abandoned, time_ms: 0.0, error: None });
-                        }
-                        return (Some((stream, address)), attempts);
-                    }
-                    Ok(Err(e)) => attempts.push(ConnectAttempt { address, outcome: classify(&e), time_ms, error: Some(e.to_string()) }),
-                    Err(_) => attempts.push(ConnectAttempt {
-                        address,
-                        outcome: ConnectOutcome::TimedOut,
-                        time_ms,
-                        error: Some(format!("no answer within {} ms", time_ms.round())),
-                    }),
-                }
-                // A failure starts the next attempt at once (RFC 8305 §5).
-                if let Some(address) = next.next() {
-                    begun.push((address, Instant::now()));
-        pending.push(start_attempt(address));
-                }
-            }
-            _ = delay => {
-                if let Some(address) = next.next() {
-                    begun.push((address, Instant::now()));
-        pending.push(start_attempt(address));
-                }
-            }
+    let connect_started = Instant::now();
+    match dialer.connect_to(host, &addresses, port, deadline).await {
+        Ok(c) => {
+            timings.connect_ms = c
+                .attempts
+                .iter()
+                .find(|a| a.outcome == ConnectOutcome::Connected)
+                .map(|a| a.time_ms);
+            Ok((c.stream, c.address, c.attempts))
+        }
+        Err(e) => {
+            let attempts = match &e {
+                DialError::Unconnected { attempts, .. } => attempts.clone(),
+                _ => Vec::new(),
+            };
+            let error = dial_failure(
+                e,
+                Instant::now() >= deadline,
+                millis(connect_started.elapsed()),
+            );
+            Err((error, attempts))
         }
     }
-    (None, attempts)
 }
 
-fn classify(e: &std::io::Error) -> ConnectOutcome {
-    use std::io::ErrorKind;
-    match e.kind() {
-        ErrorKind::ConnectionRefused => ConnectOutcome::Refused,
-        ErrorKind::TimedOut => ConnectOutcome::TimedOut,
-        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => ConnectOutcome::Unreachable,
-        _ => ConnectOutcome::Error,
+/// A failed dial as the phase that failed.
+fn dial_failure(e: DialError, out_of_time: bool, waited_ms: f64) -> FetchError {
+    match e {
+        DialError::NoAddresses { why, .. } => FetchError::Dns { message: why },
+        DialError::LookupTimedOut { .. } => FetchError::Dns {
+            message: e.to_string(),
+        },
+        // No gate of the run refuses an address yet; the target policy will give a denial a
+        // kind and a finding of its own.
+        DialError::Denied(denial) => FetchError::Unreachable {
+            message: format!("not connected: {denial}"),
+        },
+        DialError::Unconnected { attempts, .. } => {
+            connect_failure(&attempts, out_of_time, waited_ms)
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn families_alternate_starting_with_ipv6() {
-        let ips: Vec<IpAddr> = ["198.18.0.1", "198.18.0.2", "2001:db8::1"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect();
-        let order: Vec<String> = interleave(&ips).iter().map(ToString::to_string).collect();
-        assert_eq!(order, ["2001:db8::1", "198.18.0.1", "198.18.0.2"]);
-    }
-
-    #[tokio::test]
-    async fn a_closed_port_is_refused_and_an_open_one_connects() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let open = listener.local_addr().unwrap().port();
-        let closed = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
+fn connect_failure(attempts: &[ConnectAttempt], out_of_time: bool, waited_ms: f64) -> FetchError {
+    let list = attempts
+        .iter()
+        .map(|a| format!("{} {}", a.address, outcome_words(a.outcome)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if out_of_time {
+        return FetchError::Timeout {
+            phase: "connect".into(),
+            message: format!("connecting took too long: {list}"),
         };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let lo: [IpAddr; 1] = ["127.0.0.1".parse().unwrap()];
-        let (stream, attempts) = connect(&lo, closed, Duration::from_secs(2), deadline).await;
-        assert!(stream.is_none());
-        assert_eq!(attempts[0].outcome, ConnectOutcome::Refused);
-        let (stream, attempts) = connect(&lo, open, Duration::from_secs(2), deadline).await;
-        assert!(stream.is_some());
-        assert_eq!(attempts[0].outcome, ConnectOutcome::Connected);
+    }
+    let all = |o: ConnectOutcome| !attempts.is_empty() && attempts.iter().all(|a| a.outcome == o);
+    if all(ConnectOutcome::Refused) {
+        FetchError::Refused {
+            message: format!("connection refused: {list}"),
+        }
+    } else if all(ConnectOutcome::TimedOut) {
+        FetchError::ConnectTimeout {
+            message: format!(
+                "no answer to the connection attempt after {} ms: {list}",
+                waited_ms.round()
+            ),
+        }
+    } else if attempts
+        .iter()
+        .any(|a| a.outcome == ConnectOutcome::Unreachable)
+    {
+        FetchError::Unreachable {
+            message: format!("no route to the server: {list}"),
+        }
+    } else if attempts
+        .iter()
+        .any(|a| a.outcome == ConnectOutcome::Refused)
+    {
+        FetchError::Refused {
+            message: format!("could not connect: {list}"),
+        }
+    } else {
+        FetchError::ConnectTimeout {
+            message: format!("could not connect: {list}"),
+        }
+    }
+}
+
+fn outcome_words(o: ConnectOutcome) -> &'static str {
+    match o {
+        ConnectOutcome::Connected => "connected",
+        ConnectOutcome::Refused => "refused",
+        ConnectOutcome::TimedOut => "timed out",
+        ConnectOutcome::Unreachable => "unreachable",
+        ConnectOutcome::Abandoned => "not tried",
+        ConnectOutcome::Error => "failed",
     }
 }

@@ -4,18 +4,22 @@
 //!
 //! RFC 3912 is a line of text in, text until close out; this client adds what the registries
 //! need in practice: per-server query syntax, charsets, and bounds on time and size, because a
-//! WHOIS server is a peer that may never close or may send far too much.
+//! WHOIS server is a peer that may never close or may send far too much. Every server is
+//! reached through the run's [`Dialer`]; a chain that starts on the internet adds WHOIS's own
+//! gate ([`InternetOnly`]) to it, so a referral cannot lead inside.
 
 pub mod parse;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
-use crate::check::Context;
+use crate::dial::{Denial, DialError, Dialer, HostPort, HostPortError, InternetOnly};
 use crate::report::millis;
 
 /// IANA's server: it knows every TLD's registry WHOIS (RFC 3912 §2: port 43).
@@ -99,9 +103,31 @@ pub fn query_for(server: &str, name: &str) -> String {
     }
 }
 
+/// Why one server gave no answer.
+#[derive(Debug, Error)]
+enum WhoisError {
+    #[error("{server} is not a WHOIS server's address: {why}")]
+    BadServer { server: String, why: HostPortError },
+    #[error("cannot find {host}: no DNS answer in time")]
+    NoDnsAnswer { host: String },
+    #[error("cannot find {host}: {why}")]
+    NotFound { host: String, why: String },
+    #[error("{server} resolves only to private or reserved addresses: not asked")]
+    OnlyReserved { server: String },
+    /// `attempts` lists each address tried and what came of it.
+    #[error("cannot connect to {server}: {attempts}")]
+    Unconnected { server: String, attempts: String },
+    #[error("{server} did not take the query in time")]
+    QueryNotTaken { server: String },
+    #[error("sending to {server} failed: {why}")]
+    SendFailed { server: String, why: std::io::Error },
+    #[error("reading from {server} failed: {why}")]
+    ReadFailed { server: String, why: std::io::Error },
+}
+
 /// Follows the referral chain for `name` (a domain, or an IP address for the RIRs).
 pub async fn lookup(
-    ctx: &Context,
+    dialer: &Dialer,
     name: &str,
     options: &WhoisOptions,
     deadline: Instant,
@@ -111,15 +137,31 @@ pub async fn lookup(
     // A chain that starts at a local server (a test, a lab) may stay local; one that starts
     // on the internet may not be referred to other ports or to private addresses, or any
     // WHOIS server could make netcheck probe the hosts behind it.
-    let local_chain = is_private_literal(&host_port(&options.root).0);
+    let local_chain = host_port(&options.root)
+        .ok()
+        .and_then(|root| root.ip())
+        .is_some_and(is_reserved);
+    let dialer = if local_chain {
+        dialer.clone()
+    } else {
+        dialer.gated(Arc::new(InternetOnly))
+    };
     let address = name.parse::<IpAddr>().is_ok();
     while hops.len() < options.max_hops && Instant::now() < deadline {
-        let (mut hop, directory) = ask(ctx, &server, name, options, deadline, local_chain).await;
+        let (mut hop, directory) = ask(&dialer, &server, name, options, deadline).await;
         hop.role = role_in_chain(hops.last(), &hop, directory, address);
         let next = hop.referral.clone();
         hops.push(hop);
         let Some(n) = next else { break };
         if hops.iter().any(|h| same_server(&h.server, &n)) {
+            break;
+        }
+        // A referral names a server; one that names none (a bad port) is not followed to a
+        // guessed one.
+        if let Err(e) = host_port(&n) {
+            if let Some(last) = hops.last_mut() {
+                last.error = Some(format!("referral to {n} not followed: {e}"));
+            }
             break;
         }
         if !follow_allowed(local_chain, &n) {
@@ -156,29 +198,37 @@ fn role_in_chain(
 }
 
 /// Whether a referral may be followed: anywhere in a local chain; otherwise only to port 43 on
-/// a name or a public address.
+/// a name or a public address. A referral that names no server is never followed.
 fn follow_allowed(local_chain: bool, next: &str) -> bool {
-    let (host, port) = host_port(next);
-    local_chain || (port == PORT && !is_private_literal(&host))
+    host_port(next)
+        .is_ok_and(|next| local_chain || (next.port == PORT && !next.ip().is_some_and(is_reserved)))
 }
 
-fn is_private_literal(host: &str) -> bool {
-    host.parse::<IpAddr>()
-        .is_ok_and(|ip| crate::geo::reserved_label(ip).is_some())
+fn is_reserved(ip: IpAddr) -> bool {
+    crate::geo::reserved_label(ip).is_some()
 }
 
+/// A WHOIS server as a person or a referral writes it: `host`, `host:port`, `[v6]:port`.
+fn host_port(server: &str) -> Result<HostPort, HostPortError> {
+    HostPort::parse(server, PORT)
+}
+
+/// The same host and port, however written (`whois.example`, `WHOIS.example:43`).
 fn same_server(a: &str, b: &str) -> bool {
-    a.trim_end_matches(":43")
-        .eq_ignore_ascii_case(b.trim_end_matches(":43"))
+    match (host_port(a), host_port(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a
+            .trim_end_matches(":43")
+            .eq_ignore_ascii_case(b.trim_end_matches(":43")),
+    }
 }
 
 async fn ask(
-    ctx: &Context,
+    dialer: &Dialer,
     server: &str,
     name: &str,
     options: &WhoisOptions,
     deadline: Instant,
-    allow_private: bool,
 ) -> (WhoisHop, bool) {
     let started = Instant::now();
     let query = query_for(server, name);
@@ -195,7 +245,7 @@ async fn ask(
     };
     let mut directory = false;
     let bound = deadline.min(started + options.per_server);
-    match exchange(ctx, server, &query, options.max_bytes, bound, allow_private).await {
+    match exchange(dialer, server, &query, options.max_bytes, bound).await {
         Ok((bytes, truncated, note)) => {
             hop.bytes = bytes.len();
             hop.truncated = truncated;
@@ -218,73 +268,40 @@ async fn ask(
                 Err(e) => hop.error = Some(format!("reading the answer failed: {e}")),
             }
         }
-        Err(e) => hop.error = Some(e),
+        Err(e) => hop.error = Some(e.to_string()),
     }
     hop.time_ms = millis(started.elapsed());
     (hop, directory)
 }
 
-/// Splits `host[:port]`, bracketed IPv6 allowed.
-fn host_port(server: &str) -> (String, u16) {
-    if let Ok(sa) = server.parse::<std::net::SocketAddr>() {
-        return (sa.ip().to_string(), sa.port());
-    }
-    match server.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => (h.to_owned(), p.parse().unwrap_or(PORT)),
-        _ => (server.trim_matches(['[', ']']).to_owned(), PORT),
-    }
-}
-
 /// RFC 3912 §2: send the query and CRLF, read until the server closes.
 async fn exchange(
-    ctx: &Context,
+    dialer: &Dialer,
     server: &str,
     query: &str,
     max_bytes: usize,
     deadline: Instant,
-    allow_private: bool,
-) -> Result<(Vec<u8>, bool, Option<String>), String> {
-    let (host, port) = host_port(server);
-    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => {
-            // The resolver bounds each query, not the lookup: a silent DNS server could
-            // outlast the check, and the hops already read would be lost with it.
-            let Ok(lookup) =
-                tokio::time::timeout_at(deadline, ctx.resolver.lookup_addresses(&host)).await
-            else {
-                return Err(format!("cannot find {host}: no DNS answer in time"));
-            };
-            if let Some(why) = lookup.failure() {
-                return Err(format!("cannot find {host}: {why}"));
-            }
-            lookup.addresses
-        }
-    };
-    if !allow_private
-        && addresses
-            .iter()
-            .all(|ip| crate::geo::reserved_label(*ip).is_some())
-    {
-        return Err(format!(
-            "{server} resolves only to private or reserved addresses: not asked"
-        ));
-    }
-    let (stream, attempts) =
-        crate::web::connect::connect(&addresses, port, ctx.options.connect_timeout, deadline).await;
-    let Some((mut stream, _)) = stream else {
-        let why = attempts
-            .iter()
-            .map(|a| format!("{} {:?}", a.address, a.outcome))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(format!("cannot connect to {server}: {why}"));
+) -> Result<(Vec<u8>, bool, Option<String>), WhoisError> {
+    let to = host_port(server).map_err(|why| WhoisError::BadServer {
+        server: server.to_owned(),
+        why,
+    })?;
+    // The lookup is bounded too: a silent DNS server could outlast the check, and the hops
+    // already read would be lost with it.
+    let mut stream = match dialer.connect(&to, deadline).await {
+        Ok(connection) => connection.stream,
+        Err(e) => return Err(dial_failure(server, &to, e)),
     };
     let line = format!("{query}\r\n");
     tokio::time::timeout_at(deadline, stream.write_all(line.as_bytes()))
         .await
-        .map_err(|_| format!("{server} did not take the query in time"))?
-        .map_err(|e| format!("sending to {server} failed: {e}"))?;
+        .map_err(|_| WhoisError::QueryNotTaken {
+            server: server.to_owned(),
+        })?
+        .map_err(|why| WhoisError::SendFailed {
+            server: server.to_owned(),
+            why,
+        })?;
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
@@ -307,8 +324,11 @@ async fn exchange(
                     return Ok((buf, true, Some(note)));
                 }
             }
-            Ok(Err(e)) if buf.is_empty() => {
-                return Err(format!("reading from {server} failed: {e}"));
+            Ok(Err(why)) if buf.is_empty() => {
+                return Err(WhoisError::ReadFailed {
+                    server: server.to_owned(),
+                    why,
+                });
             }
             Ok(Err(e)) => {
                 return Ok((
@@ -318,6 +338,26 @@ async fn exchange(
                 ));
             }
         }
+    }
+}
+
+/// A dial that made no connection, in WHOIS's words.
+fn dial_failure(server: &str, to: &HostPort, e: DialError) -> WhoisError {
+    let host = to.host.to_string();
+    match e {
+        DialError::LookupTimedOut { .. } => WhoisError::NoDnsAnswer { host },
+        DialError::NoAddresses { why, .. } => WhoisError::NotFound { host, why },
+        DialError::Denied(Denial::OnlyReserved { .. }) => WhoisError::OnlyReserved {
+            server: server.to_owned(),
+        },
+        DialError::Unconnected { attempts, .. } => WhoisError::Unconnected {
+            server: server.to_owned(),
+            attempts: attempts
+                .iter()
+                .map(|a| format!("{} {:?}", a.address, a.outcome))
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
     }
 }
 
@@ -436,10 +476,25 @@ mod tests {
 
     #[test]
     fn servers_split_into_host_and_port() {
-        assert_eq!(host_port("whois.iana.org"), ("whois.iana.org".into(), 43));
-        assert_eq!(host_port("127.0.0.1:4343"), ("127.0.0.1".into(), 4343));
-        assert_eq!(host_port("[::1]:4343"), ("::1".into(), 4343));
-        assert_eq!(host_port("2001:db8::1"), ("2001:db8::1".into(), 43));
+        let split = |s| host_port(s).map(|hp| (hp.host.to_string(), hp.port));
+        assert_eq!(split("whois.iana.org"), Ok(("whois.iana.org".into(), 43)));
+        assert_eq!(split("127.0.0.1:4343"), Ok(("127.0.0.1".into(), 4343)));
+        assert_eq!(split("[::1]:4343"), Ok(("::1".into(), 4343)));
+        assert_eq!(split("2001:db8::1"), Ok(("2001:db8::1".into(), 43)));
+    }
+
+    #[test]
+    fn a_server_with_a_bad_port_is_an_error_not_port_43() {
+        assert!(matches!(
+            host_port("whois.example:4x"),
+            Err(HostPortError::BadPort(_))
+        ));
+        assert!(
+            !follow_allowed(true, "whois.example:99999"),
+            "not even in a local chain"
+        );
+        assert!(same_server("WHOIS.example:43", "whois.example"));
+        assert!(!same_server("whois.example:4343", "whois.example"));
     }
 
     #[test]
