@@ -55,11 +55,17 @@ pub fn available() -> Result<(), String> {
     Err("nginx is not installed (scripts/setup installs nginx-light)".into())
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
+/// A port free now, held by the listener returned until nginx is about to bind it: the
+/// listeners are kept open while the other sites' ports are chosen, or the kernel could hand
+/// the same port out twice (two sites on one port share it, the first one's certificate wins).
+fn free_port() -> (u16, std::net::TcpListener) {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no free port: {e}"));
+    let port = listener
+        .local_addr()
         .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+        .unwrap_or_else(|e| panic!("no free port: {e}"));
+    (port, listener)
 }
 
 fn write(path: &std::path::Path, text: &str) {
@@ -82,10 +88,12 @@ impl Nginx {
         let d = dir.display();
         let mut servers = String::new();
         let mut ports = Vec::new();
+        let mut held = Vec::new();
         for (i, site) in sites.iter().enumerate() {
             // A free port as the kernel sees it now; nginx binds it a moment later.
-            let port = free_port();
+            let (port, listener) = free_port();
             ports.push(port);
+            held.push(listener);
             write(&dir.join(format!("site{i}.pem")), &site.chain_pem);
             write(&dir.join(format!("site{i}.key")), &site.key_pem);
             servers.push_str(&format!(
@@ -109,6 +117,7 @@ impl Nginx {
             "openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = legacy\n\
              [legacy]\nCipherString = ALL:@SECLEVEL=0\nMinProtocol = SSLv3\n",
         );
+        drop(held);
         let child = Command::new("nginx")
             .arg("-p")
             .arg(&dir)
