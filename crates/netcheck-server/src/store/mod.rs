@@ -183,10 +183,7 @@ impl Store {
         let row = Row {
             id: uuid::Uuid::new_v4().simple().to_string(),
             target: report.target.host.clone(),
-            created_at: time::OffsetDateTime::now_utc()
-                .format(&time::macros::format_description!(
-                    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-                ))
+            created_at: stamp(time::OffsetDateTime::now_utc())
                 .map_err(|e| unavailable("dating the report", e))?,
             reachability: serde_json::to_value(report.diagnosis.reachability)
                 .ok()
@@ -245,6 +242,15 @@ impl Store {
             Err(_) => {}
         }
     }
+}
+
+/// A report's time as rows keep it: RFC 3339 with milliseconds, UTC, so that text order is
+/// time order (SQLite compares the column as text).
+pub(crate) fn stamp(t: time::OffsetDateTime) -> Result<String, time::error::Format> {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
 }
 
 /// Whether `id` has the form of one this store gives out (32 hex digits).

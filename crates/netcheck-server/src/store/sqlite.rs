@@ -11,7 +11,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
-use super::{Entry, OpenError, QUERY_TIMEOUT, Row, StoreError, unavailable};
+use super::{Entry, OpenError, QUERY_TIMEOUT, Row, StoreError, stamp, unavailable};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS netcheck_reports (
@@ -177,11 +177,7 @@ impl SqliteStore {
             // Older than any date: nothing is that old.
             return Ok(0);
         };
-        let cutoff = cutoff
-            .format(&time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-            ))
-            .map_err(|e| unavailable("forgetting old reports", e))?;
+        let cutoff = stamp(cutoff).map_err(|e| unavailable("forgetting old reports", e))?;
         Self::on("forgetting old reports", self.writer.clone(), move |c| {
             c.execute(
                 "DELETE FROM netcheck_reports WHERE created_at < ?1",
