@@ -85,6 +85,34 @@ pub enum CheckError {
     Failed(String),
 }
 
+/// The target's addresses a probing check may use, and those the address budget left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probed {
+    pub addresses: Vec<IpAddr>,
+    pub left_out: Vec<IpAddr>,
+}
+
+/// The finding that names the addresses a budget left out, when it left any.
+pub fn left_out(code: &'static Code, addresses: &[IpAddr]) -> Option<Finding> {
+    if addresses.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = addresses.iter().take(5).map(IpAddr::to_string).collect();
+    let more = addresses.len().saturating_sub(shown.len());
+    let list = if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    };
+    Some(Finding::info(
+        code,
+        format!(
+            "{} address(es) left out by the budget of addresses probed: {list}",
+            addresses.len()
+        ),
+    ))
+}
+
 /// What every check of one run shares: the target, the run's options (what the caller chose),
 /// the settings of the machine it runs on, the resolver, and the dialer through which every
 /// connection goes, which looks the target's addresses up once for all checks that need them.
@@ -105,7 +133,11 @@ impl Context {
         settings: Arc<Settings>,
         resolver: Resolver,
     ) -> Self {
-        let dialer = Dialer::new(resolver.clone(), options.connect_timeout, &target.host);
+        let mut dialer = Dialer::new(resolver.clone(), options.connect_timeout, &target.host)
+            .with_budget(settings.max_addresses);
+        if !settings.policy.is_open() {
+            dialer = dialer.gated(Arc::new(settings.policy.clone()));
+        }
         Context {
             target,
             options,
@@ -117,17 +149,24 @@ impl Context {
         }
     }
 
-    /// The target's addresses for a check that probes them; skipped, with the DNS failure in
-    /// words, when there are none.
-    pub async fn addresses_to_probe(
-        &self,
-        what: &str,
-    ) -> Result<Vec<std::net::IpAddr>, CheckError> {
+    /// The target's addresses for a check that probes them (ping, trace): the vetted ones,
+    /// at most the settings' budget of them. Skipped, with the DNS failure or the policy's
+    /// refusal in words, when there are none to probe.
+    pub async fn addresses_to_probe(&self, what: &str) -> Result<Probed, CheckError> {
         let lookup = self.target_addresses().await;
-        match lookup.failure() {
-            Some(why) => Err(CheckError::Skipped(format!("no address to {what}: {why}"))),
-            None => Ok(lookup.addresses.clone()),
+        if let Some(why) = lookup.failure() {
+            return Err(CheckError::Skipped(format!("no address to {what}: {why}")));
         }
+        self.dialer
+            .vet_target(self.target.port)
+            .await
+            .map_err(|denial| CheckError::Skipped(format!("not probed: {denial}")))?;
+        let (addresses, left_out) =
+            crate::dial::budget(&lookup.addresses, self.settings.max_addresses);
+        Ok(Probed {
+            addresses,
+            left_out,
+        })
     }
 
     /// The one door out: every connection a check makes goes through it.

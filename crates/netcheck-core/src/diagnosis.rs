@@ -349,6 +349,7 @@ mod tests {
             }],
             locations: Vec::new(),
             attribution: Vec::new(),
+            left_out: Vec::new(),
         }
     }
 

@@ -12,6 +12,8 @@ pub mod dns;
 pub mod event;
 pub mod finding;
 pub mod geo;
+pub mod plain;
+pub mod policy;
 pub mod rdap;
 pub mod registration;
 pub mod registry;

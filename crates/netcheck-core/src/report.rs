@@ -397,6 +397,7 @@ mod tests {
         );
         let ping = PingReport {
             targets: Vec::new(),
+            left_out: Vec::new(),
         }
         .into_section("ping");
         assert!(matches!(ping, Section::Ping(_)));

@@ -14,6 +14,9 @@ pub enum ApiError {
     BadQuery(String),
     #[error("{0}")]
     BadTarget(#[from] TargetError),
+    /// The target policy refuses the target (an internal address, however spelled).
+    #[error(transparent)]
+    ForbiddenTarget(#[from] netcheck_core::dial::Denial),
     #[error("unknown check '{id}'; the checks are: {known}")]
     UnknownCheck { id: String, known: String },
     #[error("{0} reports are running, as many as this server runs at once: try again shortly")]
@@ -40,6 +43,7 @@ impl ApiError {
             ApiError::MissingTarget => "missing_target",
             ApiError::BadQuery(_) => "bad_query",
             ApiError::BadTarget(_) => "bad_target",
+            ApiError::ForbiddenTarget(_) => "forbidden_target",
             ApiError::UnknownCheck { .. } => "unknown_check",
             ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
@@ -56,7 +60,7 @@ impl ApiError {
             ApiError::Busy(_) | ApiError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::HistoryNotPublic => StatusCode::FORBIDDEN,
+            ApiError::HistoryNotPublic | ApiError::ForbiddenTarget(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         }
     }

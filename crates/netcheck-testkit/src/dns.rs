@@ -1,10 +1,14 @@
 //! A small authoritative-style DNS server on UDP and TCP, built on hickory-proto's message
 //! types. hickory-server's in-memory zones answer correctly but cannot be told to misbehave;
-//! netcheck needs SERVFAIL, REFUSED, silence, truncation and the AD bit on demand, per name.
+//! netcheck needs SERVFAIL, REFUSED, silence, truncation and the AD bit on demand, per name,
+//! and a rebinding name whose A answer changes after the first query. An answer too large for
+//! the client's UDP payload (512 bytes, or its EDNS size) is sent truncated, as RFC 1035 §4.2.1
+//! says, so the client retries over TCP.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
@@ -36,6 +40,16 @@ pub enum Behaviour {
 pub struct Zone {
     records: Vec<Record>,
     behaviours: HashMap<Name, Behaviour>,
+    rebinding: HashMap<Name, Rebinding>,
+}
+
+/// A name whose A query is answered with `first` once, with `then` ever after: a DNS
+/// rebinding attack (public first, so a check passes; internal next, for the connection).
+#[derive(Debug, Clone)]
+struct Rebinding {
+    first: std::net::Ipv4Addr,
+    then: std::net::Ipv4Addr,
+    asked: Arc<AtomicUsize>,
 }
 
 fn name(s: &str) -> Name {
@@ -53,6 +67,24 @@ impl Zone {
     pub fn add(mut self, owner: &str, ttl: u32, data: RData) -> Zone {
         self.records
             .push(Record::from_rdata(name(owner), ttl, data));
+        self
+    }
+
+    /// `owner`'s A query is answered `first` the first time and `then` every time after (TTL 0).
+    pub fn rebind(
+        mut self,
+        owner: &str,
+        first: std::net::Ipv4Addr,
+        then: std::net::Ipv4Addr,
+    ) -> Zone {
+        self.rebinding.insert(
+            name(owner),
+            Rebinding {
+                first,
+                then,
+                asked: Arc::new(AtomicUsize::new(0)),
+            },
+        );
         self
     }
 
@@ -99,6 +131,20 @@ impl Zone {
             }
             Behaviour::Authenticated => response.metadata.authentic_data = true,
             _ => {}
+        }
+        if let Some(r) = self.rebinding.get(&qname) {
+            if q.query_type == RecordType::A {
+                let ip = match r.asked.fetch_add(1, Ordering::SeqCst) {
+                    0 => r.first,
+                    _ => r.then,
+                };
+                response.add_answer(Record::from_rdata(
+                    qname.clone(),
+                    0,
+                    RData::A(hickory_proto::rr::rdata::A(ip)),
+                ));
+            }
+            return Some(response);
         }
         let mut current = qname.clone();
         for _ in 0..8 {
@@ -209,9 +255,19 @@ async fn serve_udp(
             continue;
         };
         log(&queries, &query);
-        if let Some(response) = zone.answer(&query, false)
-            && let Ok(bytes) = response.to_vec()
+        if let Some(mut response) = zone.answer(&query, false)
+            && let Ok(mut bytes) = response.to_vec()
         {
+            if bytes.len() > usize::from(query.max_payload()) {
+                response.answers.clear();
+                response.authorities.clear();
+                response.additionals.clear();
+                response.metadata.truncation = true;
+                let Ok(short) = response.to_vec() else {
+                    continue;
+                };
+                bytes = short;
+            }
             let _ = socket.send_to(&bytes, peer).await;
         }
     }

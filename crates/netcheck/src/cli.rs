@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use netcheck_core::config::{defaults, read_pem_certificates};
 use netcheck_core::dial::HostPort;
+use netcheck_core::policy::TargetPolicy;
 use netcheck_core::{RunOptions, Settings};
 
 #[derive(Debug, Parser)]
@@ -269,6 +270,29 @@ pub struct EngineArgs {
     /// Highest TTL the traceroute probes.
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_HOPS, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub max_hops: u8,
+    /// Addresses of one host probed at most (ping, trace, connection attempts); the report
+    /// names those left out.
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_ADDRESSES as u16, value_parser = clap::value_parser!(u16).range(1..=256), env = "NETCHECK_MAX_ADDRESSES")]
+    pub max_addresses: u16,
+    /// Touch public unicast addresses only: refuse a target, redirect, AIA URL, RDAP URL or
+    /// WHOIS referral that is (or resolves to) a private, loopback, link-local or other
+    /// special-purpose address, however it is spelled. Always on for `serve`.
+    #[arg(long)]
+    pub public_only: bool,
+    /// With the public-only policy, admit this block too (CIDR, repeatable): an intranet
+    /// deployment, a lab.
+    #[arg(
+        long = "allow",
+        value_name = "CIDR",
+        env = "NETCHECK_ALLOW",
+        value_delimiter = ','
+    )]
+    pub allow: Vec<ipnet::IpNet>,
+    /// With the public-only policy, admit the private-use ranges (10/8, 172.16/12,
+    /// 192.168/16, 100.64/10, fc00::/7); loopback, link-local and metadata addresses stay
+    /// refused unless given with --allow.
+    #[arg(long, env = "NETCHECK_ALLOW_PRIVATE")]
+    pub allow_private: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -300,7 +324,38 @@ impl From<TraceModeArg> for netcheck_core::checks::traceroute::TraceMode {
 }
 
 impl EngineArgs {
+    /// The target policy the flags say; `public_service` (the server) is public-only always.
+    fn policy(&self, public_service: bool) -> Result<TargetPolicy, String> {
+        if !(self.public_only || public_service) {
+            if self.allow_private || !self.allow.is_empty() {
+                return Err(
+                    "--allow and --allow-private widen --public-only: give --public-only too"
+                        .into(),
+                );
+            }
+            return Ok(TargetPolicy::open());
+        }
+        let mut policy = TargetPolicy::public_only();
+        if self.allow_private {
+            policy = policy.allow_private();
+        }
+        Ok(self
+            .allow
+            .iter()
+            .fold(policy, |policy, net| policy.allow(*net)))
+    }
+
+    /// The engine as `check` runs it.
     pub fn config(&self) -> Result<Engine, String> {
+        self.engine(false)
+    }
+
+    /// The engine as a public service (`serve`) runs it: the target policy is public-only.
+    pub fn public_config(&self) -> Result<Engine, String> {
+        self.engine(true)
+    }
+
+    fn engine(&self, public_service: bool) -> Result<Engine, String> {
         let registry = netcheck_core::checks::registry();
         let known = registry.ids();
         let resolvers = self
@@ -357,6 +412,8 @@ impl EngineArgs {
             rdap_bootstrap: self.rdap_bootstrap.clone(),
             geoip_city: self.geoip_city.clone(),
             geoip_asn: self.geoip_asn.clone(),
+            policy: self.policy(public_service)?,
+            max_addresses: usize::from(self.max_addresses),
             ..Settings::default()
         };
         if !self.rdap_ip_bootstraps.is_empty() {

@@ -94,12 +94,25 @@ fn check(args: cli::CheckArgs) -> ExitCode {
         let drawer = tokio::spawn(progress::draw(rx, mode, ReportBuilder::new(target.clone())));
         let request = RunRequest::new(target, engine.options);
         let settings = Arc::new(engine.settings);
-        let ran = netcheck_core::run(request, settings, &registry, Some(tx)).await;
-        match drawer.await {
+        let ran = netcheck_core::run(request, settings, &registry, Some(tx)).await?;
+        Ok::<_, netcheck_core::dial::Denial>(match drawer.await {
             Ok(fold) => fold.report(&registry),
             Err(_) => ran,
-        }
+        })
     });
+    // Every string a peer chose is made safe to print (no terminal escapes) before any text
+    // face shows it; the JSON keeps them as they came, escaped by serde_json.
+    let report = match report {
+        Ok(r) if args.json => r,
+        Ok(r) => netcheck_core::plain::report(&r),
+        Err(denial) => {
+            eprintln!(
+                "netcheck: {}",
+                netcheck_core::plain::line(&denial.to_string())
+            );
+            return ExitCode::from(2);
+        }
+    };
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(json) => {
@@ -119,7 +132,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
         // The mail's body is the text report, without the terminal's colours.
         let colored = console::colors_enabled();
         console::set_colors_enabled(false);
-        let text = render::report(&report);
+        let text = render::report(&netcheck_core::plain::report(&report));
         console::set_colors_enabled(colored);
         match runtime.block_on(mail::send(mail, &report, text)) {
             Ok(()) => eprintln!(
@@ -140,7 +153,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
 }
 
 fn serve(args: cli::ServeArgs) -> ExitCode {
-    let cli::Engine { options, settings } = match args.engine.config() {
+    let cli::Engine { options, settings } = match args.engine.public_config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("netcheck: {e}");

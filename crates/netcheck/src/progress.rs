@@ -70,7 +70,10 @@ pub async fn draw(
 }
 
 fn error_suffix(error: Option<&str>) -> String {
-    error.map(|e| format!(": {e}")).unwrap_or_default()
+    // The error quotes peers (a server's words, a name): printed clean, on one line.
+    error
+        .map(|e| format!(": {}", netcheck_core::plain::line(e)))
+        .unwrap_or_default()
 }
 
 /// A one-character status mark, coloured where colour is on.

@@ -45,7 +45,9 @@ impl Check for LocationCheck {
     type Facts = LocationReport;
 
     async fn run(&self, ctx: &Context, _deadline: Instant) -> Result<LocationReport, CheckError> {
-        let addresses = ctx.addresses_to_probe("locate").await?;
+        // Placing sends nothing: every vetted address is placed, the budget's left-outs too.
+        let probed = ctx.addresses_to_probe("locate").await?;
+        let addresses = [probed.addresses, probed.left_out].concat();
         let placed = ctx.place(addresses).await.map_err(CheckError::Skipped)?;
         Ok(LocationReport {
             locations: placed.locations,

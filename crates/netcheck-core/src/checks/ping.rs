@@ -22,6 +22,9 @@ crate::finding_codes! {
     PING_TCP_FALLBACK = "ping_tcp_fallback", Info;
     /// An address answered some probes more than once.
     PING_DUPLICATES = "ping_duplicates", Warning;
+    /// The target has more addresses than the run's budget (`--max-addresses`): which were
+    /// left out.
+    ADDRESSES_LEFT_OUT = "addresses_left_out", Info;
 }
 
 pub static META: CheckMeta = CheckMeta {
@@ -38,6 +41,9 @@ pub struct PingCheck;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PingReport {
     pub targets: Vec<PingResult>,
+    /// The target's addresses the run's budget left unpinged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<std::net::IpAddr>,
 }
 
 impl Check for PingCheck {
@@ -53,10 +59,12 @@ impl Check for PingCheck {
             until: Some(deadline - std::time::Duration::from_millis(50)),
             ..PingOptions::default()
         };
-        let addresses = ctx.addresses_to_probe("ping").await?;
+        let probed = ctx.addresses_to_probe("ping").await?;
+        let addresses = probed.addresses;
         let runs = addresses.iter().map(|a| ping(*a, &options));
         Ok(PingReport {
             targets: futures::future::join_all(runs).await,
+            left_out: probed.left_out,
         })
     }
 }
@@ -68,7 +76,9 @@ impl Facts for PingReport {
 }
 
 pub fn assess(report: &PingReport) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = crate::check::left_out(&ADDRESSES_LEFT_OUT, &report.left_out)
+        .into_iter()
+        .collect();
     let dead = report.targets.iter().filter(|t| t.received == 0).count();
     for t in &report.targets {
         let how = backend_name(t.backend);

@@ -32,6 +32,11 @@ crate::finding_codes! {
     SITE_HTTP_BROKEN = "site_http_broken", Failure, Http;
     /// The check's time ran out during the exchange (after connecting).
     SITE_TIMEOUT = "site_timeout", Failure, Http;
+    /// The target policy refuses the site's address: nothing was sent to it.
+    SITE_FORBIDDEN = "site_forbidden", Failure, Connection;
+    /// A redirect leads to an internal address: the target policy refuses it, so it was not
+    /// followed.
+    REDIRECT_FORBIDDEN = "redirect_forbidden", Warning, Http;
     /// The redirects loop back to a URL already asked for.
     REDIRECT_LOOP = "redirect_loop", Failure, Http;
     /// More redirects than `--max-redirects`.
@@ -266,8 +271,20 @@ fn redact(name: &http::HeaderName, value: &str) -> String {
 /// Judges the facts of a site report.
 pub fn assess(report: &SiteReport) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Some(e) = report.error() {
+    if let (Some(FetchError::Forbidden { message }), true) = (report.error(), report.hops.len() > 1)
+    {
+        let url = report
+            .hops
+            .last()
+            .map(|h| h.url.as_str())
+            .unwrap_or_default();
+        findings.push(Finding::warning(
+            &REDIRECT_FORBIDDEN,
+            format!("the redirect to {url} was not followed: {message}"),
+        ));
+    } else if let Some(e) = report.error() {
         let code = match e {
+            FetchError::Forbidden { .. } => &SITE_FORBIDDEN,
             FetchError::Dns { .. } => &SITE_DNS,
             FetchError::Refused { .. } => &SITE_REFUSED,
             FetchError::ConnectTimeout { .. } => &SITE_CONNECT_TIMEOUT,

@@ -21,7 +21,9 @@ use crate::report::{Finding, Severity, millis};
 use crate::tls::certificate::CertificateInfo;
 use crate::tls::verdict::{Evidence, IssuerFetch, Verdict, classify, weakness};
 use crate::tls::{SeenChain, TlsClient, handshake_failure, negotiated, server_name};
-use crate::web::{FetchError, HttpClient, Timings, fetch_small, resolve_and_connect};
+use crate::web::{
+    FetchError, HttpClient, SmallFetchError, Timings, fetch_small, resolve_and_connect,
+};
 
 crate::finding_codes! {
     /// The target is http:// and its https origin cannot be reached.
@@ -40,6 +42,11 @@ crate::finding_codes! {
     TLS_REFUSED = "tls_refused", Failure, Connection;
     /// The host name could not be resolved.
     TLS_DNS = "tls_dns", Failure, Name;
+    /// The target policy refuses the server's address: no handshake was tried.
+    TLS_FORBIDDEN = "tls_forbidden", Failure, Connection;
+    /// A certificate's AIA URL points to an internal address: the target policy refuses it,
+    /// so it was not fetched.
+    AIA_FORBIDDEN = "aia_forbidden", Warning;
     /// No connection could be made (the network is unreachable, say).
     TLS_CONNECT_FAILED = "tls_connect_failed", Failure, Connection;
     /// The certificate is valid but expires within 14 days.
@@ -120,6 +127,9 @@ pub struct TlsReport {
     /// it was not needed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aia_completed: Option<bool>,
+    /// AIA URLs the target policy refused (internal addresses), with why; none was fetched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aia_forbidden: Vec<String>,
     /// When the handshake failed before the certificate reached the verifier: the chain above
     /// was read from a cleartext TLS 1.2-and-below handshake offering every suite, and this is
     /// what the server chose there.
@@ -155,6 +165,7 @@ impl TlsReport {
             verdict: None,
             verdict_detail: None,
             aia_completed: None,
+            aia_forbidden: Vec::new(),
             cleartext_handshake: None,
             timings: Timings::default(),
             error: None,
@@ -351,7 +362,15 @@ async fn judge_chain(
         .filter_map(|c| CertificateInfo::parse(c, now).ok())
         .collect();
     let fetch = if needs_issuer(seen, &report.chain) {
-        complete_by_aia(client, seen, &report.chain, name, deadline).await
+        complete_by_aia(
+            client,
+            seen,
+            &report.chain,
+            name,
+            deadline,
+            &mut report.aia_forbidden,
+        )
+        .await
     } else {
         IssuerFetch::NotTried
     };
@@ -382,13 +401,15 @@ fn needs_issuer(seen: &SeenChain, chain: &[CertificateInfo]) -> bool {
 }
 
 /// Fetches the issuer named by the top certificate's AIA caIssuers URL (RFC 5280 §4.2.2.1) and
-/// verifies again with it.
+/// verifies again with it. A URL the target policy refuses is not fetched, and is added to
+/// `forbidden`.
 async fn complete_by_aia(
     client: &HttpClient<'_>,
     seen: &SeenChain,
     chain: &[CertificateInfo],
     name: &rustls_pki_types::ServerName<'static>,
     deadline: Instant,
+    forbidden: &mut Vec<String>,
 ) -> IssuerFetch {
     let Some(top) = chain.last() else {
         return IssuerFetch::NotTried;
@@ -409,6 +430,9 @@ async fn complete_by_aia(
                 }
             },
             Err(why) => {
+                if let SmallFetchError::Exchange(FetchError::Forbidden { message }) = &why {
+                    forbidden.push(format!("{url}: {message}"));
+                }
                 attempts.push((url.clone(), why.to_string()));
                 continue;
             }
@@ -498,6 +522,7 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
             FetchError::Timeout { .. } => &TLS_TIMEOUT,
             FetchError::Refused { .. } => &TLS_REFUSED,
             FetchError::Dns { .. } => &TLS_DNS,
+            FetchError::Forbidden { .. } => &TLS_FORBIDDEN,
             _ => &TLS_CONNECT_FAILED,
         };
         findings.push(Finding::failure(code, e.message().to_owned()));
@@ -527,6 +552,12 @@ fn judge(report: &TlsReport) -> Vec<Finding> {
             format!("certificate {}: {detail}", v.as_str()),
         )),
         None => {}
+    }
+    for refused in &report.aia_forbidden {
+        findings.push(Finding::warning(
+            &AIA_FORBIDDEN,
+            format!("the issuer's AIA URL was not fetched: {refused}"),
+        ));
     }
     // WebPKI names one problem; an expired certificate behind another problem is still worth saying.
     // An expired certificate the valid path does not use (an old cross-signature) is only noted.

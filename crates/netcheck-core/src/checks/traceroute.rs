@@ -22,6 +22,9 @@ crate::finding_codes! {
     TRACEROUTE_SILENT_HOPS = "traceroute_silent_hops", Info;
     /// A router says the destination is unreachable.
     TRACEROUTE_UNREACHABLE = "traceroute_unreachable", Warning;
+    /// The target has more addresses than the run's budget (`--max-addresses`): which were
+    /// left out.
+    ADDRESSES_LEFT_OUT = "addresses_left_out", Info;
 }
 
 pub static META: CheckMeta = CheckMeta {
@@ -43,6 +46,9 @@ pub struct TracerouteReport {
     pub locations: Vec<crate::geo::Location>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attribution: Vec<String>,
+    /// The target's addresses the run's budget left untraced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<std::net::IpAddr>,
 }
 
 impl Check for TracerouteCheck {
@@ -50,7 +56,8 @@ impl Check for TracerouteCheck {
     type Facts = TracerouteReport;
 
     async fn run(&self, ctx: &Context, deadline: Instant) -> Result<TracerouteReport, CheckError> {
-        let addresses = ctx.addresses_to_probe("trace").await?;
+        let probed = ctx.addresses_to_probe("trace").await?;
+        let addresses = probed.addresses;
         let options = TraceOptions {
             mode: ctx.options.trace_mode,
             max_hops: ctx.options.max_hops,
@@ -70,6 +77,7 @@ impl Check for TracerouteCheck {
             targets,
             locations,
             attribution,
+            left_out: probed.left_out,
         })
     }
 }
@@ -100,7 +108,9 @@ async fn place_hops(
 }
 
 pub fn assess(report: &TracerouteReport) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = crate::check::left_out(&ADDRESSES_LEFT_OUT, &report.left_out)
+        .into_iter()
+        .collect();
     for t in &report.targets {
         if let Some(e) = &t.error {
             findings.push(Finding::warning(

@@ -6,7 +6,7 @@
 //!   hub to an agent in another region.
 //! - The *local settings* ([`Settings`]) belong to the machine that runs the checks: its
 //!   resolvers, its trust anchors, its data files, where its WHOIS and RDAP lookups start (and
-//!   later its policy on targets). They never travel: an agent runs a request with its own.
+//!   its policy on targets). They never travel: an agent runs a request with its own.
 //!
 //! The model is ripgrep's low-level arguments turned into high-level ones, and crates.io's job
 //! payload kept apart from the context it runs in. Every default is a constant in [`defaults`],
@@ -45,6 +45,9 @@ pub mod defaults {
     pub const RDAP_BOOTSTRAP: &str = crate::rdap::IANA_DNS_BOOTSTRAP;
     /// The RDAP bootstraps for address blocks: IANA's IPv4 and IPv6 files.
     pub const RDAP_IP_BOOTSTRAPS: [&str; 2] = crate::rdap::IANA_IP_BOOTSTRAPS;
+    /// Addresses of one host a run probes at most (ping, trace, connection attempts): a name
+    /// with 2000 A records does not open 4000 sockets.
+    pub const MAX_ADDRESSES: usize = 8;
     /// What netcheck calls itself in HTTP requests.
     pub const USER_AGENT: &str = concat!("netcheck/", env!("CARGO_PKG_VERSION"));
 }

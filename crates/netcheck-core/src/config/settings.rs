@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use rustls_pki_types::CertificateDer;
 
 use super::defaults;
+use crate::policy::TargetPolicy;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -26,6 +27,11 @@ pub struct Settings {
     pub geoip_city: Vec<PathBuf>,
     /// ASN tables (.csv ranges or a GeoLite2-ASN .mmdb); empty means the installed ones.
     pub geoip_asn: Vec<PathBuf>,
+    /// Which addresses a run may touch: all by default, public unicast only on a public
+    /// service (the server, an agent, the CLI with `--public-only`).
+    pub policy: TargetPolicy,
+    /// Addresses of one host a run probes at most; the report names those left out.
+    pub max_addresses: usize,
 }
 
 impl Default for Settings {
@@ -42,6 +48,8 @@ impl Default for Settings {
                 .collect(),
             geoip_city: Vec::new(),
             geoip_asn: Vec::new(),
+            policy: TargetPolicy::open(),
+            max_addresses: defaults::MAX_ADDRESSES,
         }
     }
 }

@@ -4,10 +4,10 @@
 //! holds for every hop: a redirect, an AIA fetch, an RDAP server, a WHOIS referral.
 //!
 //! A refusal is a typed [`Denial`], never a silent skip, so that a check can report it.
-//! hickory's `AccessControlSet` is the model. This file holds the gates in use today: the
-//! run's, which admits everything ([`Open`]), and WHOIS's rule for a chain that starts on the
-//! internet ([`InternetOnly`]); the target policy (public unicast only) is meant to be one
-//! more `Gate`, set on the run's dialer.
+//! hickory's `AccessControlSet` is the model. This file holds the plain gates: one that admits
+//! everything ([`Open`]), and WHOIS's rule for a chain that starts on the internet
+//! ([`InternetOnly`]); the target policy (public unicast only,
+//! [`TargetPolicy`](crate::policy::TargetPolicy)) is one more, set on the run's dialer.
 
 use std::fmt::Debug;
 use std::net::IpAddr;
@@ -17,6 +17,12 @@ use thiserror::Error;
 
 /// Decides which of the addresses found for a host may be dialled.
 pub trait Gate: Send + Sync + Debug {
+    /// Whether `host` may be looked up at all, judged by its name alone (before any DNS
+    /// query): `localhost`, say, which a system resolver answers without asking DNS.
+    fn admit_name(&self, _host: &str) -> Result<(), Denial> {
+        Ok(())
+    }
+
     /// The addresses of `host` (looked up, or its literal) that may be dialled on `port`, in
     /// the order given; a [`Denial`] when none may.
     fn admit(&self, host: &str, port: u16, addresses: Vec<IpAddr>) -> Result<Vec<IpAddr>, Denial>;
@@ -32,9 +38,15 @@ pub enum Denial {
         host: String,
         addresses: Vec<IpAddr>,
     },
+    /// The target policy refuses the host: one of its addresses, or its name.
+    #[error("{host} is not checked here: {refusal}; only public addresses may be checked")]
+    Forbidden {
+        host: String,
+        refusal: crate::policy::Refusal,
+    },
 }
 
-/// Admits every address: the run's gate until a target policy is set.
+/// Admits every address: the run's gate when its policy is open.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Open;
 
@@ -71,6 +83,11 @@ impl Gate for InternetOnly {
 pub(super) struct Both(pub(super) Arc<dyn Gate>, pub(super) Arc<dyn Gate>);
 
 impl Gate for Both {
+    fn admit_name(&self, host: &str) -> Result<(), Denial> {
+        self.0.admit_name(host)?;
+        self.1.admit_name(host)
+    }
+
     fn admit(&self, host: &str, port: u16, addresses: Vec<IpAddr>) -> Result<Vec<IpAddr>, Denial> {
         let first = self.0.admit(host, port, addresses)?;
         self.1.admit(host, port, first)

@@ -45,7 +45,7 @@ pub struct ConnectAttempt {
 }
 
 /// Interleaves address families, IPv6 first (RFC 8305 §4).
-fn interleave(addresses: &[IpAddr]) -> Vec<IpAddr> {
+pub(super) fn interleave(addresses: &[IpAddr]) -> Vec<IpAddr> {
     let (v6, v4): (Vec<IpAddr>, Vec<IpAddr>) = addresses.iter().partition(|a| a.is_ipv6());
     let mut out = Vec::with_capacity(addresses.len());
     let (mut a, mut b) = (v6.into_iter(), v4.into_iter());

@@ -95,7 +95,10 @@ impl HostPort {
         };
         let host = match host.parse::<IpAddr>() {
             Ok(ip) => Host::Address(ip),
-            Err(_) => Host::Name(name(host)?),
+            Err(_) => match whatwg_ipv4(host) {
+                Some(v4) => Host::Address(IpAddr::V4(v4)),
+                None => Host::Name(name(host)?),
+            },
         };
         Ok(HostPort { host, port })
     }
@@ -111,6 +114,17 @@ impl HostPort {
     /// The socket address, when the host is an IP address.
     pub fn socket_addr(&self) -> Option<SocketAddr> {
         self.ip().map(|ip| SocketAddr::new(ip, self.port))
+    }
+}
+
+/// The IPv4 address that the other spellings a browser or `inet_aton` reads name
+/// (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`), as the WHATWG URL host parser (the `url`
+/// crate's) reads them: such text is an address, never a name to look up, so that it is judged
+/// as the address it is.
+fn whatwg_ipv4(text: &str) -> Option<std::net::Ipv4Addr> {
+    match url::Host::parse(text) {
+        Ok(url::Host::Ipv4(v4)) => Some(v4),
+        _ => None,
     }
 }
 
@@ -187,6 +201,11 @@ mod tests {
             ("[2001:db8::2]:5353", "2001:db8::2", 5353),
             ("[192.0.2.1]:25", "192.0.2.1", 25),
             ("  whois.example  ", "whois.example", 43),
+            // The spellings inet_aton and browsers read are the address, not a name.
+            ("2130706433:4343", "127.0.0.1", 4343),
+            ("0x7f.1", "127.0.0.1", 43),
+            ("0177.0.0.1", "127.0.0.1", 43),
+            ("127.1", "127.0.0.1", 43),
         ] {
             assert_eq!(read(text), Ok((host.to_owned(), port)), "{text}");
         }

@@ -38,6 +38,8 @@ pub struct Dialer {
     /// One TCP connect attempt's bound.
     connect_timeout: Duration,
     gate: Arc<dyn Gate>,
+    /// Addresses of one host tried at most.
+    max_addresses: usize,
 }
 
 /// The resolver, and the one name whose lookup the whole run shares.
@@ -104,7 +106,27 @@ impl Dialer {
             }),
             connect_timeout,
             gate: Arc::new(Open),
+            max_addresses: crate::config::defaults::MAX_ADDRESSES,
         }
+    }
+
+    /// This dialer, trying at most `max` addresses of a host (at least one).
+    pub fn with_budget(self, max: usize) -> Dialer {
+        Dialer {
+            max_addresses: max.max(1),
+            ..self
+        }
+    }
+
+    /// Vets the target's own addresses (its shared lookup, made now if nobody has yet) and
+    /// its name through the gate, as a dial to it would: the runner asks this once before any
+    /// check starts, and every check then uses that same lookup.
+    pub async fn vet_target(&self, port: u16) -> Result<(), Denial> {
+        self.gate.admit_name(&self.names.target)?;
+        let lookup = self.target_lookup().await;
+        self.gate
+            .admit(&self.names.target, port, lookup.addresses.clone())
+            .map(|_| ())
     }
 
     /// This dialer with `gate` added: an address is dialled only if this dialer's gate and
@@ -135,6 +157,7 @@ impl Dialer {
     /// its shared lookup, any other name looked up now. Each DNS query is bounded by the
     /// resolver; the lookup as a whole is not (see [`Dialer::connect`]).
     pub async fn resolve(&self, host: &str) -> Result<Resolved, DialError> {
+        self.gate.admit_name(host).map_err(DialError::Denied)?;
         if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
             return Ok(Resolved {
                 addresses: vec![ip],
@@ -177,6 +200,7 @@ impl Dialer {
             .gate
             .admit(host, port, addresses.to_vec())
             .map_err(DialError::Denied)?;
+        let (admitted, _) = budget(&admitted, self.max_addresses);
         let (stream, attempts) =
             happy_eyeballs::connect(&admitted, port, self.connect_timeout, deadline).await;
         match stream {
@@ -216,6 +240,20 @@ impl Dialer {
     }
 }
 
+/// The addresses a budget of `max` keeps, and those it leaves out, each in the order given:
+/// the kept ones are the first `max` of the list interleaved by family (IPv6 first, as Happy
+/// Eyeballs tries them), so both families are probed when both are there.
+pub fn budget(addresses: &[IpAddr], max: usize) -> (Vec<IpAddr>, Vec<IpAddr>) {
+    if addresses.len() <= max {
+        return (addresses.to_vec(), Vec::new());
+    }
+    let chosen: std::collections::HashSet<IpAddr> = happy_eyeballs::interleave(addresses)
+        .into_iter()
+        .take(max)
+        .collect();
+    addresses.iter().partition(|a| chosen.contains(a))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +279,41 @@ mod tests {
                 lookup_ms: None
             }
         );
+    }
+
+    #[test]
+    fn a_budget_keeps_both_families_in_the_order_given() {
+        let list: Vec<IpAddr> = (1..=6)
+            .map(|i| format!("192.0.2.{i}").parse().unwrap())
+            .chain([
+                "2001:db8::1".parse().unwrap(),
+                "2001:db8::2".parse().unwrap(),
+            ])
+            .collect();
+        let (kept, left_out) = budget(&list, 3);
+        assert_eq!(kept, vec![list[0], list[6], list[7]]);
+        assert_eq!(left_out.len(), 5);
+        assert_eq!(budget(&list, 8), (list.clone(), vec![]));
+    }
+
+    #[tokio::test]
+    async fn a_budget_bounds_the_connection_attempts() {
+        // Eleven loopback addresses, none listening: each attempt is refused at once.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let addresses: Vec<IpAddr> = (1..=11)
+            .map(|i| format!("127.0.0.{i}").parse().unwrap())
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let dialer = dialer().with_budget(4);
+        match dialer
+            .connect_to("many.test", &addresses, port, deadline)
+            .await
+        {
+            Err(DialError::Unconnected { attempts, .. }) => assert_eq!(attempts.len(), 4),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

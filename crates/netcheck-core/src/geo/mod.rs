@@ -399,42 +399,7 @@ pub fn default_files() -> (Vec<PathBuf>, Vec<PathBuf>) {
 
 /// A name for the special-purpose range `ip` falls in (RFC 6890 and its successors), if any.
 pub fn reserved_label(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            Some(match o {
-                _ if a.is_unspecified() || o[0] == 0 => "this network (RFC 1122)",
-                _ if a.is_loopback() => "loopback",
-                _ if a.is_private() => "private (RFC 1918)",
-                _ if a.is_link_local() => "link-local",
-                [100, b, ..] if (64..128).contains(&b) => "shared address space (RFC 6598)",
-                [198, b, ..] if (18..20).contains(&b) => "benchmarking (RFC 2544)",
-                _ if a.is_documentation() => "documentation (RFC 5737)",
-                [192, 0, 0, _] => "IETF protocol assignments",
-                _ if a.is_multicast() => "multicast",
-                _ if a.is_broadcast() => "broadcast",
-                [b, ..] if b >= 240 => "reserved (RFC 1112)",
-                _ => return None,
-            })
-        }
-        IpAddr::V6(a) => {
-            if let Some(v4) = a.to_ipv4_mapped() {
-                return reserved_label(IpAddr::V4(v4));
-            }
-            let s = a.segments();
-            Some(match s {
-                _ if a.is_unspecified() => "unspecified",
-                _ if a.is_loopback() => "loopback",
-                _ if a.is_multicast() => "multicast",
-                [x, ..] if x & 0xfe00 == 0xfc00 => "unique local (RFC 4193)",
-                [x, ..] if x & 0xffc0 == 0xfe80 => "link-local",
-                [0x2001, 0x0db8, ..] => "documentation (RFC 3849)",
-                [0x2001, 0x0002, 0, ..] => "benchmarking (RFC 5180)",
-                [0x0100, 0, 0, 0, ..] => "discard-only (RFC 6666)",
-                _ => return None,
-            })
-        }
-    }
+    crate::policy::special_name(ip)
 }
 
 #[cfg(test)]

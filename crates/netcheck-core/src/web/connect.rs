@@ -65,10 +65,8 @@ fn dial_failure(e: DialError, out_of_time: bool, waited_ms: f64) -> FetchError {
         DialError::LookupTimedOut { .. } => FetchError::Dns {
             message: e.to_string(),
         },
-        // No gate of the run refuses an address yet; the target policy will give a denial a
-        // kind and a finding of its own.
-        DialError::Denied(denial) => FetchError::Unreachable {
-            message: format!("not connected: {denial}"),
+        DialError::Denied(denial) => FetchError::Forbidden {
+            message: denial.to_string(),
         },
         DialError::Unconnected { attempts, .. } => {
             connect_failure(&attempts, out_of_time, waited_ms)

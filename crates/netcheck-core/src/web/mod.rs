@@ -81,6 +81,8 @@ pub enum FetchError {
     Http { message: String },
     /// The check's time ran out in the named phase.
     Timeout { phase: String, message: String },
+    /// The target policy refuses the host (an internal address): nothing was sent to it.
+    Forbidden { message: String },
 }
 
 impl FetchError {
@@ -92,7 +94,8 @@ impl FetchError {
             | FetchError::Unreachable { message }
             | FetchError::Tls { message, .. }
             | FetchError::Http { message }
-            | FetchError::Timeout { message, .. } => message,
+            | FetchError::Timeout { message, .. }
+            | FetchError::Forbidden { message } => message,
         }
     }
 }

@@ -114,6 +114,9 @@ enum WhoisError {
     NotFound { host: String, why: String },
     #[error("{server} resolves only to private or reserved addresses: not asked")]
     OnlyReserved { server: String },
+    /// The target policy refuses the server (a referral to an internal host, say).
+    #[error("{denial}: not asked")]
+    Forbidden { denial: Denial },
     /// `attempts` lists each address tried and what came of it.
     #[error("cannot connect to {server}: {attempts}")]
     Unconnected { server: String, attempts: String },
@@ -350,6 +353,7 @@ fn dial_failure(server: &str, to: &HostPort, e: DialError) -> WhoisError {
         DialError::Denied(Denial::OnlyReserved { .. }) => WhoisError::OnlyReserved {
             server: server.to_owned(),
         },
+        DialError::Denied(denial @ Denial::Forbidden { .. }) => WhoisError::Forbidden { denial },
         DialError::Unconnected { attempts, .. } => WhoisError::Unconnected {
             server: server.to_owned(),
             attempts: attempts

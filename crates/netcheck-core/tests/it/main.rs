@@ -7,6 +7,7 @@ mod diagnosis;
 mod dns;
 mod extra_check;
 mod location;
+mod policy;
 mod registration;
 mod site;
 mod tls;
@@ -79,7 +80,9 @@ pub async fn run(target: &str, setup: Setup) -> Report {
 pub async fn run_with(target: &str, setup: Setup, registry: &Registry) -> Report {
     let target = Target::parse(target).unwrap_or_else(|e| panic!("{target}: {e}"));
     let request = RunRequest::new(target, setup.options);
-    netcheck_core::run(request, std::sync::Arc::new(setup.settings), registry, None).await
+    netcheck_core::run(request, std::sync::Arc::new(setup.settings), registry, None)
+        .await
+        .unwrap_or_else(|denial| panic!("refused: {denial}"))
 }
 
 pub fn check<'a>(report: &'a Report, id: &str) -> &'a CheckReport {

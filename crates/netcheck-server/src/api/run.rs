@@ -94,8 +94,8 @@ pub async fn report(
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<(HeaderMap, Json<Report>), ApiError> {
     let plan = plan(&state, query)?;
-    let report =
-        netcheck_core::run(plan.request, state.settings.clone(), &state.registry, None).await;
+    let vetted = netcheck_core::runner::vet(plan.request, state.settings.clone()).await?;
+    let report = vetted.run(&state.registry, None).await;
     drop(plan.permit);
     let mut headers = HeaderMap::new();
     if let Some(Ok(id)) = keep(&state, &report).await
@@ -148,11 +148,14 @@ pub async fn stream(
     let plan = plan(&state, query)?;
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     let fold = ReportBuilder::new(plan.request.target.clone());
+    // Refused before the stream starts, so the refusal is a 403 and not an event.
+    let vetted = netcheck_core::runner::vet(plan.request, state.settings.clone()).await?;
     let task = tokio::spawn({
-        let (settings, registry) = (state.settings.clone(), state.registry.clone());
+        let registry = state.registry.clone();
+        let permit = plan.permit;
         async move {
-            let _permit = plan.permit;
-            netcheck_core::run(plan.request, settings, &registry, Some(tx)).await
+            let _permit = permit;
+            vetted.run(&registry, Some(tx)).await
         }
     });
     let running = Running {

@@ -326,6 +326,11 @@ async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (Served, String) {
             &p.resolver(),
             "--ca-file",
             p.ca(),
+            // The peers listen on loopback, which a public service refuses.
+            "--allow",
+            "127.0.0.0/8",
+            "--allow",
+            "::1/128",
         ])
         .args(extra)
         .env("XDG_DATA_HOME", &data)
