@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod mail;
 mod testbed;
 mod web;
@@ -313,7 +314,19 @@ impl Drop for Served {
 /// lives); the server and the address it prints. Its stderr is read to the end, so that
 /// nothing it says later meets a closed pipe.
 async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (Served, String) {
+    serve_as(p, true, extra).await
+}
+
+/// [`serve`], admitting loopback (where the peers are) or, without `allow_loopback`, with the
+/// public service's policy as it is deployed.
+async fn serve_as(p: &Peers, allow_loopback: bool, extra: &[&std::ffi::OsStr]) -> (Served, String) {
     use tokio::io::{AsyncBufReadExt, BufReader};
+    // The peers listen on loopback, which a public service refuses.
+    let allow: &[&str] = if allow_loopback {
+        &["--allow", "127.0.0.0/8", "--allow", "::1/128"]
+    } else {
+        &[]
+    };
     static SERVED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = SERVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let data = std::env::temp_dir().join(format!("netcheck-serve-{}-{n}", std::process::id()));
@@ -326,12 +339,8 @@ async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (Served, String) {
             &p.resolver(),
             "--ca-file",
             p.ca(),
-            // The peers listen on loopback, which a public service refuses.
-            "--allow",
-            "127.0.0.0/8",
-            "--allow",
-            "::1/128",
         ])
+        .args(allow)
         .args(extra)
         .env("XDG_DATA_HOME", &data)
         .stderr(std::process::Stdio::piped())
