@@ -6,6 +6,7 @@
 
 pub mod dns;
 pub mod legacy_pki;
+pub mod nats;
 pub mod nginx;
 pub mod pki;
 pub mod postgres;

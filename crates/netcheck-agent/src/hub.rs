@@ -1,0 +1,241 @@
+//! The hub: sends one run to several regions at once and folds each region's events into its
+//! report with the same [`ReportBuilder`] the local runner uses, so a region's report is
+//! today's report, unchanged. Each region ends on its own: with its report, at once when no
+//! agent serves it (NATS no-responders) or every agent is busy, or when its agent falls silent
+//! for [`Hub::lost_after`] (a heartbeat comes every second), keeping what it had sent. The run
+//! ends when the last region ends, never at a global timeout.
+
+use std::time::Duration;
+
+use async_nats::Client;
+use async_nats::client::RequestErrorKind;
+use futures::StreamExt;
+use netcheck_core::{Event, Registry, ReportBuilder, RunRequest};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::protocol::{Job, Message, Reply, Subjects};
+use crate::regions::{Outcome, RegionReport, RegionsReport};
+
+/// Sends runs to regions over one NATS connection.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    client: Client,
+    subjects: Subjects,
+    /// Silence after which an agent that accepted a job is lost.
+    pub lost_after: Duration,
+    /// How long a region's agents have to take a job.
+    pub answer_within: Duration,
+}
+
+/// One region's event, as it arrives.
+#[derive(Debug, Clone)]
+pub struct RegionEvent {
+    pub region: String,
+    pub event: Event,
+}
+
+impl Hub {
+    pub fn new(client: Client, subjects: Subjects) -> Hub {
+        Hub {
+            client,
+            subjects,
+            lost_after: Duration::from_secs(4),
+            answer_within: Duration::from_secs(5),
+        }
+    }
+
+    /// Runs `request` in every one of `regions` at once; `events`, when given, gets each
+    /// region's events as they arrive.
+    pub async fn run(
+        &self,
+        request: RunRequest,
+        regions: &[String],
+        events: Option<UnboundedSender<RegionEvent>>,
+    ) -> RegionsReport {
+        let registry = netcheck_core::checks::registry();
+        let parts = futures::future::join_all(
+            regions
+                .iter()
+                .map(|region| self.region(&request, region, &registry, events.clone())),
+        )
+        .await;
+        RegionsReport::new(request.target, parts)
+    }
+
+    async fn region(
+        &self,
+        request: &RunRequest,
+        region: &str,
+        registry: &Registry,
+        events: Option<UnboundedSender<RegionEvent>>,
+    ) -> RegionReport {
+        let part = |outcome, reason: String| RegionReport {
+            region: region.to_owned(),
+            outcome,
+            agent: None,
+            report: None,
+            reason,
+        };
+        if !crate::protocol::valid_token(region) {
+            return part(
+                Outcome::NoAgent,
+                format!("'{region}' is not a region name (letters, digits, - and _)"),
+            );
+        }
+        let job = Job {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            request: request.clone(),
+        };
+        let Ok(payload) = serde_json::to_vec(&job) else {
+            return part(Outcome::Interrupted, "the job could not be written".into());
+        };
+        // Subscribed before the job goes out: nothing the agent says can come too early.
+        let mut results = match self
+            .client
+            .subscribe(self.subjects.all_results(&job.id))
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => return part(Outcome::Interrupted, format!("cannot subscribe: {e}")),
+        };
+        let connects = self
+            .client
+            .statistics()
+            .connects
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let asked = tokio::time::timeout(
+            self.answer_within,
+            self.client
+                .request(self.subjects.jobs(region), payload.into()),
+        )
+        .await;
+        let reply = match asked {
+            Err(_) => {
+                return part(
+                    Outcome::NoAgent,
+                    format!(
+                        "no agent of {region} took the job within {} s",
+                        self.answer_within.as_secs()
+                    ),
+                );
+            }
+            Ok(Err(e)) if e.kind() == RequestErrorKind::NoResponders => {
+                return part(Outcome::NoAgent, format!("no agent serves {region}"));
+            }
+            Ok(Err(e)) if e.kind() == RequestErrorKind::TimedOut => {
+                return part(Outcome::NoAgent, format!("no agent of {region} answered"));
+            }
+            Ok(Err(e)) => return part(Outcome::Interrupted, format!("the broker: {e}")),
+            Ok(Ok(m)) => serde_json::from_slice::<Reply>(&m.payload),
+        };
+        let agent = match reply {
+            Ok(Reply::Accepted { agent }) => agent,
+            Ok(Reply::Busy { agent }) => {
+                return RegionReport {
+                    agent: Some(agent.clone()),
+                    ..part(
+                        Outcome::Busy,
+                        format!("agent {} holds as many jobs as it takes", agent.name),
+                    )
+                };
+            }
+            Ok(Reply::Rejected { agent, why }) => {
+                return RegionReport {
+                    agent: Some(agent.clone()),
+                    ..part(
+                        Outcome::Interrupted,
+                        format!("agent {} rejected the job: {why}", agent.name),
+                    )
+                };
+            }
+            Err(e) => {
+                return part(
+                    Outcome::Interrupted,
+                    format!("the agent's answer cannot be read: {e}"),
+                );
+            }
+        };
+        let mut fold = ReportBuilder::new(request.target.clone());
+        let mut started = false;
+        let ended = |fold: &ReportBuilder, started: bool, outcome, reason: String| RegionReport {
+            agent: Some(agent.clone()),
+            report: started.then(|| fold.report(registry)),
+            ..part(outcome, reason)
+        };
+        loop {
+            let next = tokio::time::timeout(self.lost_after, results.next()).await;
+            let message = match next {
+                Ok(Some(message)) => message,
+                Ok(None) => {
+                    return ended(
+                        &fold,
+                        started,
+                        Outcome::Interrupted,
+                        "the connection to the broker closed".into(),
+                    );
+                }
+                Err(_) => {
+                    let reconnected = self
+                        .client
+                        .statistics()
+                        .connects
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        != connects;
+                    let connected =
+                        self.client.connection_state() == async_nats::connection::State::Connected;
+                    return if reconnected || !connected {
+                        ended(
+                            &fold,
+                            started,
+                            Outcome::Interrupted,
+                            "the connection to the broker broke during the run".into(),
+                        )
+                    } else {
+                        ended(
+                            &fold,
+                            started,
+                            Outcome::AgentLost,
+                            format!(
+                                "agent {} went silent for {} s",
+                                agent.name,
+                                self.lost_after.as_secs()
+                            ),
+                        )
+                    };
+                }
+            };
+            // Only the agent that accepted the job speaks for the region.
+            if self.subjects.agent_of(&job.id, message.subject.as_str()) != Some(&agent.name) {
+                tracing::warn!(subject = %message.subject, "a result from another agent, ignored");
+                continue;
+            }
+            match serde_json::from_slice::<Message>(&message.payload) {
+                Ok(Message::Heartbeat) => {}
+                Ok(Message::Refused { why }) => {
+                    return ended(&fold, started, Outcome::Refused, why);
+                }
+                Ok(Message::Event { event }) => {
+                    started = true;
+                    fold.apply(&event);
+                    let last = matches!(event, Event::Ended { .. });
+                    if let Some(tx) = &events {
+                        let _ = tx.send(RegionEvent {
+                            region: region.to_owned(),
+                            event,
+                        });
+                    }
+                    if last {
+                        let report = fold.report(registry);
+                        let reason = report.diagnosis.summary.clone();
+                        return RegionReport {
+                            agent: Some(agent.clone()),
+                            report: Some(report),
+                            ..part(Outcome::Completed, reason)
+                        };
+                    }
+                }
+                Err(e) => tracing::warn!("a result that cannot be read: {e}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Regions against a real broker (Debian's nats-server on loopback) and real peers (the
+//! testkit's DNS and web servers): agents in this process, each with its own connection, as
+//! they would run on their own machines. Without nats-server the tests say they are skipped;
+//! with NETCHECK_REQUIRE_NATS=1 (CI) that is a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::rr::RData;
+use hickory_proto::rr::rdata::A;
+use netcheck_agent::agent::{AgentConfig, serve};
+use netcheck_agent::{AgentInfo, Hub, Outcome, Subjects, VerdictKind};
+use netcheck_core::policy::TargetPolicy;
+use netcheck_core::{RunOptions, RunRequest, Settings, Target};
+use netcheck_testkit::dns::{DnsServer, Zone};
+use netcheck_testkit::nats::NatsServer;
+use netcheck_testkit::web::WebServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn broker() -> Option<NatsServer> {
+    if let Err(why) = netcheck_testkit::nats::available() {
+        if std::env::var("NETCHECK_REQUIRE_NATS").is_ok_and(|v| v == "1") {
+            panic!("NETCHECK_REQUIRE_NATS=1 but {why}");
+        }
+        eprintln!("SKIPPED: {why}");
+        return None;
+    }
+    Some(NatsServer::start())
+}
+
+async fn dns() -> DnsServer {
+    DnsServer::start(Zone::new().add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 1)))).await
+}
+
+/// An agent of `region` with its own connection; stops when the handle is aborted.
+async fn agent(
+    url: &str,
+    region: &str,
+    dns: &DnsServer,
+    max_jobs: usize,
+) -> tokio::task::JoinHandle<()> {
+    let client = async_nats::connect(url).await.unwrap();
+    let config = AgentConfig {
+        info: AgentInfo {
+            name: format!("{region}-1"),
+            region: region.to_owned(),
+            location: Some(format!("{region}, test")),
+            latitude: None,
+            longitude: None,
+            netcheck_version: "test".into(),
+        },
+        settings: Arc::new(Settings {
+            resolvers: vec![dns.addr],
+            policy: TargetPolicy::public_only().allow("127.0.0.1/32".parse().unwrap()),
+            ..Settings::default()
+        }),
+        max_jobs,
+        subjects: Subjects::default(),
+    };
+    let handle = tokio::spawn(async move {
+        serve(client, config, std::future::pending()).await.unwrap();
+    });
+    // Subscribed before anyone asks.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    handle
+}
+
+fn request(target: &str, checks: &[&str]) -> RunRequest {
+    RunRequest::new(
+        Target::parse(target).unwrap(),
+        RunOptions {
+            checks: checks.iter().map(|c| (*c).to_owned()).collect(),
+            ..RunOptions::default()
+        },
+    )
+}
+
+async fn hub(url: &str) -> Hub {
+    let mut hub = Hub::new(async_nats::connect(url).await.unwrap(), Subjects::default());
+    hub.lost_after = Duration::from_secs(2);
+    hub
+}
+
+#[tokio::test]
+async fn each_region_gives_its_own_full_report_and_a_region_without_agent_says_so_at_once() {
+    let Some(nats) = broker() else { return };
+    let dns = dns().await;
+    let site = WebServer::http().await;
+    let _seoul = agent(&nats.url, "seoul", &dns, 4).await;
+    let _london = agent(&nats.url, "london", &dns, 4).await;
+    let hub = hub(&nats.url).await;
+    let target = format!("http://www.netcheck.test:{}/", site.port());
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let report = hub
+        .run(
+            request(&target, &["dns", "site"]),
+            &["seoul".into(), "london".into()],
+            Some(tx),
+        )
+        .await;
+    for r in &report.regions {
+        assert_eq!(r.outcome, Outcome::Completed, "{}: {}", r.region, r.reason);
+        let agent = r.agent.as_ref().unwrap();
+        assert_eq!(agent.region, r.region);
+        let full = r.report.as_ref().unwrap();
+        assert_eq!(
+            full.checks
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
+            ["dns", "site"]
+        );
+        assert_eq!(
+            full.check("site").and_then(|c| c.data.as_ref()).map(|_| ()),
+            Some(())
+        );
+    }
+    assert_eq!(
+        report.verdict.kind,
+        VerdictKind::ReachableEverywhere,
+        "{:?}",
+        report.verdict
+    );
+    // Events came tagged by region, as they happened: started, finished, ended for each.
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e.region);
+    }
+    assert_eq!(seen.iter().filter(|r| *r == "seoul").count(), 5, "{seen:?}");
+
+    let started = std::time::Instant::now();
+    let report = hub
+        .run(request(&target, &["dns"]), &["mars".into()], None)
+        .await;
+    assert_eq!(report.regions[0].outcome, Outcome::NoAgent);
+    assert_eq!(report.regions[0].reason, "no agent serves mars");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "no-responders is immediate, not a timeout"
+    );
+    assert_eq!(report.verdict.kind, VerdictKind::Inconclusive);
+}
+
+/// A site that holds every request for a minute.
+async fn slow_site() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf).await;
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await;
+            });
+        }
+    });
+    (port, task)
+}
+
+#[tokio::test]
+async fn an_agent_killed_mid_run_is_lost_with_what_it_sent_and_a_busy_one_answers_at_once() {
+    let Some(nats) = broker() else { return };
+    let dns = dns().await;
+    let (port, _site) = slow_site().await;
+    let tokyo = agent(&nats.url, "tokyo", &dns, 1).await;
+    let hub = hub(&nats.url).await;
+    let target = format!("http://www.netcheck.test:{port}/");
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn({
+        let hub = hub.clone();
+        let request = request(&target, &["dns", "site"]);
+        async move { hub.run(request, &["tokyo".into()], Some(tx)).await }
+    });
+    // The DNS check's result has arrived: the agent is mid-run, the site check waiting.
+    loop {
+        let e = events.recv().await.expect("the region ended early");
+        if matches!(&e.event, netcheck_core::Event::Finished { check } if check.id == "dns") {
+            break;
+        }
+    }
+    // A second job while the agent holds its one: busy, at once.
+    let busy = hub
+        .run(request(&target, &["dns"]), &["tokyo".into()], None)
+        .await;
+    assert_eq!(
+        busy.regions[0].outcome,
+        Outcome::Busy,
+        "{}",
+        busy.regions[0].reason
+    );
+    let killed = std::time::Instant::now();
+    tokyo.abort();
+    let report = run.await.unwrap();
+    let waited = killed.elapsed();
+    let tokyo = &report.regions[0];
+    assert_eq!(tokyo.outcome, Outcome::AgentLost, "{}", tokyo.reason);
+    assert!(
+        waited < Duration::from_secs(5),
+        "lost after {waited:?}, not at a global timeout"
+    );
+    let partial = tokyo.report.as_ref().expect("what it sent is kept");
+    assert!(
+        partial.check("dns").is_some_and(|c| c.data.is_some()),
+        "{partial:?}"
+    );
+    // A lost agent is never a down site.
+    assert_eq!(report.verdict.kind, VerdictKind::Inconclusive);
+    assert!(report.verdict.down_from.is_empty());
+}
+
+#[tokio::test]
+async fn an_agent_refuses_an_internal_target_after_its_own_lookup() {
+    let Some(nats) = broker() else { return };
+    let dns = DnsServer::start(Zone::new().add(
+        "inside.netcheck.test",
+        60,
+        RData::A(A::new(127, 0, 0, 9)),
+    ))
+    .await;
+    let _agent = agent(&nats.url, "berlin", &dns, 2).await;
+    let hub = hub(&nats.url).await;
+    let report = hub
+        .run(
+            request("http://inside.netcheck.test/", &["site"]),
+            &["berlin".into()],
+            None,
+        )
+        .await;
+    let berlin = &report.regions[0];
+    assert_eq!(berlin.outcome, Outcome::Refused, "{}", berlin.reason);
+    assert!(
+        berlin
+            .reason
+            .contains("127.0.0.9 is in 127.0.0.0/8 (loopback)"),
+        "{}",
+        berlin.reason
+    );
+}
