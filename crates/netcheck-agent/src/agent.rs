@@ -16,7 +16,7 @@ use netcheck_core::{Registry, Settings};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::protocol::{AgentInfo, Job, Message, QUEUE_GROUP, Reply, Subjects};
+use crate::protocol::{AgentInfo, Job, Message, Presence, QUEUE_GROUP, Reply, Subjects};
 
 /// Between two messages of a running job, at most this long.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -53,6 +53,15 @@ pub async fn serve(
             subject: subject.clone(),
             why: e.to_string(),
         })?;
+    let discover = config.subjects.discover();
+    let mut discovery =
+        client
+            .subscribe(discover.clone())
+            .await
+            .map_err(|e| AgentError::Subscribe {
+                subject: discover,
+                why: e.to_string(),
+            })?;
     let config = Arc::new(config);
     let registry = Arc::new(netcheck_core::checks::registry());
     let permits = Arc::new(Semaphore::new(config.max_jobs));
@@ -62,6 +71,16 @@ pub async fn serve(
         tokio::select! {
             _ = &mut shutdown => break,
             Some(_) = running.join_next(), if !running.is_empty() => {}
+            Some(asked) = discovery.next() => {
+                let presence = Presence {
+                    agent: config.info.clone(),
+                    jobs: config.max_jobs - permits.available_permits(),
+                    max_jobs: config.max_jobs,
+                };
+                if let (Some(reply_to), Ok(bytes)) = (asked.reply, serde_json::to_vec(&presence)) {
+                    let _ = client.publish(reply_to, bytes.into()).await;
+                }
+            }
             next = jobs.next() => {
                 let Some(message) = next else { break };
                 let Some(reply_to) = message.reply.clone() else { continue };
@@ -101,6 +120,7 @@ pub async fn serve(
     }
     // Take no new job: out of the queue group, the region's other agents get them.
     let _ = jobs.unsubscribe().await;
+    let _ = discovery.unsubscribe().await;
     while running.join_next().await.is_some() {}
     let _ = client.flush().await;
     Ok(())

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use netcheck_core::{Event, Registry, ReportBuilder, RunRequest};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::protocol::{Job, Message, Reply, Subjects};
+use crate::protocol::{Job, Message, Presence, Reply, Subjects};
 use crate::regions::{Outcome, RegionReport, RegionsReport};
 
 /// Sends runs to regions over one NATS connection.
@@ -42,6 +42,31 @@ impl Hub {
             lost_after: Duration::from_secs(4),
             answer_within: Duration::from_secs(5),
         }
+    }
+
+    /// The agents alive now: every one that answers discovery within `wait`, by region.
+    pub async fn agents(&self, wait: Duration) -> Result<Vec<Presence>, String> {
+        let inbox = self.client.new_inbox();
+        let mut answers = self
+            .client
+            .subscribe(inbox.clone())
+            .await
+            .map_err(|e| format!("cannot subscribe: {e}"))?;
+        self.client
+            .publish_with_reply(self.subjects.discover(), inbox, bytes::Bytes::new())
+            .await
+            .map_err(|e| format!("cannot ask: {e}"))?;
+        let mut found = Vec::new();
+        let until = tokio::time::Instant::now() + wait;
+        while let Ok(Some(m)) = tokio::time::timeout_at(until, answers.next()).await {
+            if let Ok(p) = serde_json::from_slice::<Presence>(&m.payload) {
+                found.push(p);
+            }
+        }
+        found.sort_by(|a, b| {
+            (&a.agent.region, &a.agent.name).cmp(&(&b.agent.region, &b.agent.name))
+        });
+        Ok(found)
     }
 
     /// Runs `request` in every one of `regions` at once; `events`, when given, gets each

@@ -10,6 +10,7 @@
 //!   policy's refusal. The agent's name is in the subject, so the NATS permissions that give an
 //!   agent its own subjects (docs/deploy.md) make a result unforgeable by another agent, and the
 //!   hub takes results only from the agent that accepted the job.
+//! - `{prefix}.discover`: every agent answers with its [`Presence`] (`netcheck agents`).
 
 use netcheck_core::{Event, RunRequest};
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,11 @@ impl Subjects {
         format!("{}.results.{job}.{agent}", self.prefix)
     }
 
+    /// Where every agent answers who it is (no queue group: all of them answer).
+    pub fn discover(&self) -> String {
+        format!("{}.discover", self.prefix)
+    }
+
     /// Every agent's results for `job`.
     pub fn all_results(&self, job: &str) -> String {
         format!("{}.results.{job}.*", self.prefix)
@@ -82,6 +88,14 @@ pub struct AgentInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     pub netcheck_version: String,
+}
+
+/// An agent's answer to discovery: who it is and how busy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Presence {
+    pub agent: AgentInfo,
+    pub jobs: usize,
+    pub max_jobs: usize,
 }
 
 /// A job: one run, for one region.

@@ -28,6 +28,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Take jobs for a region over NATS and run them here (a vantage point of `check
+    /// --regions` and `serve --nats`); SIGTERM finishes the jobs held and stops.
+    Agent(Box<AgentArgs>),
+    /// List the agents alive now, by region.
+    Agents(AgentsArgs),
     /// Check a URL, host name or IP address and print a report.
     ///
     /// Exit status: 0 when the site was reached and is healthy, 1 when the report shows a
@@ -145,6 +150,64 @@ pub struct CheckArgs {
     pub engine: EngineArgs,
     #[command(flatten)]
     pub mail: MailArgs,
+    /// Run the report in these regions at once, side by side (needs --nats): region names
+    /// the agents serve, and `here` for this machine's own run.
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+}
+
+/// Reaching the NATS broker the agents take jobs from.
+#[derive(Debug, Args)]
+pub struct NatsArgs {
+    /// The broker: nats://HOST:PORT or tls://HOST:PORT, comma-separated for a cluster.
+    #[arg(long = "nats", value_name = "URL", env = "NETCHECK_NATS")]
+    pub url: Option<String>,
+    /// A NATS .creds file (user JWT and nkey) to authenticate with.
+    #[arg(long = "nats-creds", value_name = "FILE", env = "NETCHECK_NATS_CREDS")]
+    pub creds: Option<PathBuf>,
+    /// A NATS user; its password comes from NETCHECK_NATS_PASSWORD only.
+    #[arg(long = "nats-user", value_name = "USER", env = "NETCHECK_NATS_USER")]
+    pub user: Option<String>,
+    /// The root of netcheck's subjects on the broker.
+    #[arg(long = "nats-subject-prefix", value_name = "TOKEN", default_value = netcheck_agent::protocol::DEFAULT_PREFIX)]
+    pub subject_prefix: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The region this agent serves (a name the dispatcher asks for: seoul, virginia).
+    #[arg(long, value_name = "NAME", env = "NETCHECK_REGION")]
+    pub region: String,
+    /// This agent's name, unique among the agents; default REGION-<random>.
+    #[arg(long, value_name = "NAME", env = "NETCHECK_AGENT_NAME")]
+    pub name: Option<String>,
+    /// Where it is, in words ("Seoul, KR").
+    #[arg(long, value_name = "TEXT")]
+    pub location: Option<String>,
+    #[arg(long, value_name = "DEGREES", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    #[arg(long, value_name = "DEGREES", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// Jobs run at once; one more is answered busy.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub max_jobs: u16,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// The engine's settings for every job (a job chooses only its target and checks); the
+    /// target policy is public-only, as for serve.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentsArgs {
+    /// One JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub nats: NatsArgs,
 }
 
 /// Sending the finished report by e-mail.

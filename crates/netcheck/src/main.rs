@@ -4,6 +4,7 @@
 mod cli;
 mod mail;
 mod progress;
+mod regions;
 mod render;
 
 use std::io::IsTerminal;
@@ -20,6 +21,22 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     match cli.command {
         Command::Check(args) => check(*args),
+        Command::Agent(args) => match (runtime(), &args.nats.url) {
+            (_, None) => {
+                eprintln!("netcheck: agent needs --nats URL");
+                ExitCode::from(2)
+            }
+            (Some(rt), Some(_)) => regions::agent(&args, &rt),
+            (None, _) => ExitCode::FAILURE,
+        },
+        Command::Agents(args) => match (runtime(), &args.nats.url) {
+            (_, None) => {
+                eprintln!("netcheck: agents needs --nats URL");
+                ExitCode::from(2)
+            }
+            (Some(rt), Some(_)) => regions::agents(&args, &rt),
+            (None, _) => ExitCode::FAILURE,
+        },
         Command::Serve(args) => serve(*args),
         Command::Schema => {
             let schema = netcheck_core::report::json_schema();
@@ -75,6 +92,20 @@ fn check(args: cli::CheckArgs) -> ExitCode {
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };
+    if !args.regions.is_empty() {
+        if args.nats.url.is_none() && args.regions.iter().any(|r| r != regions::HERE) {
+            eprintln!("netcheck: --regions needs --nats URL (the broker the agents listen on)");
+            return ExitCode::from(2);
+        }
+        return regions::check(
+            target,
+            engine,
+            &args.nats,
+            &args.regions,
+            args.json,
+            &runtime,
+        );
+    }
     let registry = netcheck_core::checks::registry();
     let color = console::colors_enabled_stderr()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

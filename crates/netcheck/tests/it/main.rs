@@ -5,6 +5,7 @@
 
 mod abuse;
 mod mail;
+mod regions;
 mod testbed;
 mod web;
 

@@ -1,0 +1,298 @@
+//! The regions' faces on the command line: `netcheck agent` (a vantage point that takes jobs
+//! over NATS), `netcheck agents` (who is alive now), and `netcheck check --nats URL --regions
+//! a,b,here` (one target from several places, side by side; `here` is this machine's own
+//! engine, run at the same time, which is what "just me?" compares against).
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use netcheck_agent::agent::{AgentConfig, serve};
+use netcheck_agent::connect::{Credentials, connect};
+use netcheck_agent::{AgentInfo, Hub, Outcome, RegionReport, RegionsReport, Subjects};
+use netcheck_core::{RunRequest, Target};
+
+use crate::cli::{AgentArgs, AgentsArgs, Engine, NatsArgs};
+
+/// The region name of this machine's own run.
+pub const HERE: &str = "here";
+
+fn credentials(args: &NatsArgs) -> Result<Credentials, String> {
+    match (&args.creds, &args.user) {
+        (Some(_), Some(_)) => Err("give --nats-creds or --nats-user, not both".into()),
+        (Some(path), None) => Ok(Credentials::File(path.clone())),
+        (None, Some(user)) => {
+            let password = std::env::var("NETCHECK_NATS_PASSWORD").map_err(|_| {
+                "--nats-user needs its password in NETCHECK_NATS_PASSWORD".to_owned()
+            })?;
+            Ok(Credentials::User {
+                user: user.clone(),
+                password,
+            })
+        }
+        (None, None) => Ok(Credentials::None),
+    }
+}
+
+/// `netcheck agent`: takes its region's jobs until SIGTERM or Ctrl-C, then finishes them.
+pub fn agent(args: &AgentArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    let Engine { settings, .. } = match args.engine.public_config() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let name = args.name.clone().unwrap_or_else(|| {
+        format!(
+            "{}-{}",
+            args.region,
+            uuid_like(std::process::id(), &args.region)
+        )
+    });
+    for (what, token) in [("--region", &args.region), ("--name", &name)] {
+        if !netcheck_agent::protocol::valid_token(token) {
+            eprintln!("netcheck: {what} '{token}' may hold only letters, digits, - and _");
+            return ExitCode::from(2);
+        }
+    }
+    let credentials = match credentials(&args.nats) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = AgentConfig {
+        info: AgentInfo {
+            name: name.clone(),
+            region: args.region.clone(),
+            location: args.location.clone(),
+            latitude: args.lat,
+            longitude: args.lon,
+            netcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        settings: Arc::new(settings),
+        max_jobs: usize::from(args.max_jobs),
+        subjects: Subjects::new(&args.nats.subject_prefix),
+    };
+    let served = runtime.block_on(async {
+        let url = args.nats.url.as_deref().unwrap_or_default();
+        let client = connect(url, &credentials, &name).await?;
+        eprintln!(
+            "netcheck: agent {name} takes jobs for region {} from {url}",
+            args.region
+        );
+        serve(client, config, shutdown())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    match served {
+        Ok(()) => {
+            eprintln!("netcheck: agent {name} stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A short suffix that tells two agents of one region apart.
+fn uuid_like(pid: u32, region: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{:06x}", (pid ^ nanos ^ region.len() as u32) & 0xff_ffff)
+}
+
+async fn shutdown() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// `netcheck agents`: every agent that answers now.
+pub fn agents(args: &AgentsArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    let listed = runtime.block_on(async {
+        let credentials = credentials(&args.nats)?;
+        let url = args.nats.url.as_deref().unwrap_or_default();
+        let client = connect(url, &credentials, "netcheck-agents").await?;
+        Hub::new(client, Subjects::new(&args.nats.subject_prefix))
+            .agents(Duration::from_millis(750))
+            .await
+    });
+    match listed {
+        Ok(found) if args.json => match serde_json::to_string_pretty(&found) {
+            Ok(json) => exit_writing(&format!("{json}\n")),
+            Err(_) => ExitCode::FAILURE,
+        },
+        Ok(found) => {
+            let mut out = String::new();
+            if found.is_empty() {
+                out.push_str("no agent answered\n");
+            }
+            for p in &found {
+                let _ = writeln!(
+                    out,
+                    "{:<12} {:<24} {}/{} jobs  {}",
+                    p.agent.region,
+                    p.agent.name,
+                    p.jobs,
+                    p.max_jobs,
+                    p.agent.location.as_deref().unwrap_or("")
+                );
+            }
+            exit_writing(&netcheck_core::plain::text(&out))
+        }
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `netcheck check TARGET --nats URL --regions …`: the regions side by side.
+pub fn check(
+    target: Target,
+    engine: Engine,
+    nats: &NatsArgs,
+    regions: &[String],
+    json: bool,
+    runtime: &tokio::runtime::Runtime,
+) -> ExitCode {
+    let credentials = match credentials(nats) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let remote: Vec<String> = regions.iter().filter(|r| *r != HERE).cloned().collect();
+    let here = regions.iter().any(|r| r == HERE);
+    let request = RunRequest::new(target.clone(), engine.options);
+    let settings = Arc::new(engine.settings);
+    let report = runtime.block_on(async {
+        let hub = match &nats.url {
+            Some(url) if !remote.is_empty() => Some(Hub::new(
+                connect(url, &credentials, "netcheck-check").await?,
+                Subjects::new(&nats.subject_prefix),
+            )),
+            _ => None,
+        };
+        let remote_run = async {
+            match &hub {
+                Some(hub) => hub.run(request.clone(), &remote, None).await.regions,
+                None => Vec::new(),
+            }
+        };
+        let registry = netcheck_core::checks::registry();
+        let local = async {
+            if !here {
+                return None;
+            }
+            let ran = netcheck_core::run(request.clone(), settings.clone(), &registry, None).await;
+            Some(match ran {
+                Ok(report) => RegionReport {
+                    region: HERE.into(),
+                    outcome: Outcome::Completed,
+                    agent: None,
+                    reason: report.diagnosis.summary.clone(),
+                    report: Some(report),
+                },
+                Err(denial) => RegionReport {
+                    region: HERE.into(),
+                    outcome: Outcome::Refused,
+                    agent: None,
+                    report: None,
+                    reason: denial.to_string(),
+                },
+            })
+        };
+        let (mut remote_parts, local) = tokio::join!(remote_run, local);
+        let mut parts: Vec<RegionReport> = local.into_iter().collect();
+        parts.append(&mut remote_parts);
+        Ok::<_, String>(RegionsReport::new(target, parts))
+    });
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = if json {
+        serde_json::to_string_pretty(&report)
+            .map(|j| crate::write_stdout(&format!("{j}\n")))
+            .unwrap_or(false)
+    } else {
+        crate::write_stdout(&netcheck_core::plain::text(&side_by_side(&report)))
+    };
+    if !written {
+        return ExitCode::FAILURE;
+    }
+    match report.verdict.kind {
+        netcheck_agent::VerdictKind::ReachableEverywhere => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
+}
+
+/// The regions as a table: outcome, reachability, the time to first byte, and why.
+fn side_by_side(report: &RegionsReport) -> String {
+    let mut out = format!(
+        "\nnetcheck {} from {} region(s)\n",
+        report.target.url,
+        report.regions.len()
+    );
+    for r in &report.regions {
+        let reach = r
+            .report
+            .as_ref()
+            .map(|x| format!("{:?}", x.diagnosis.reachability).to_lowercase())
+            .unwrap_or_else(|| "-".into());
+        let place = r
+            .agent
+            .as_ref()
+            .map(|a| {
+                format!(
+                    "{}{}",
+                    a.name,
+                    a.location
+                        .as_deref()
+                        .map(|l| format!(", {l}"))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|| "this machine".into());
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<12} {:<12} {}  ({place})",
+            r.region,
+            r.outcome.as_str(),
+            reach,
+            netcheck_core::plain::line(&r.reason)
+        );
+    }
+    let _ = writeln!(out, "\n{}", report.verdict.summary);
+    out
+}
+
+fn exit_writing(text: &str) -> ExitCode {
+    if crate::write_stdout(text) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
