@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use netcheck_core::config::{defaults, read_pem_certificates};
 use netcheck_core::dial::HostPort;
 use netcheck_core::{RunOptions, Settings};
+use netcheck_mail::{MailError, Relay, RelayConfig, SmtpSecurity};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -152,21 +153,25 @@ pub struct MailArgs {
     /// E-mail the report to this address when it is done (repeatable).
     #[arg(long = "mail-to", value_name = "ADDRESS")]
     pub to: Vec<String>,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// The SMTP server that takes netcheck's mail: `check --mail-to`'s, and `serve`'s for sharing
+/// a report by e-mail.
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
     /// The sender; default netcheck@ this host's name.
     #[arg(long = "mail-from", value_name = "ADDRESS", env = "NETCHECK_MAIL_FROM")]
     pub from: Option<String>,
-    /// The SMTP server that takes the mail, HOST[:PORT] (port 25 by default).
-    #[arg(
-        long,
-        value_name = "HOST[:PORT]",
-        default_value = "localhost",
-        env = "NETCHECK_SMTP_SERVER"
-    )]
-    pub smtp_server: String,
+    /// The SMTP server that takes the mail, HOST[:PORT] (port 25 by default). `check` sends to
+    /// localhost without it; `serve` offers sharing by e-mail only with it.
+    #[arg(long, value_name = "HOST[:PORT]", env = "NETCHECK_SMTP_SERVER")]
+    pub smtp_server: Option<String>,
     /// none: plain SMTP; starttls: STARTTLS required; tls: TLS from the first byte (port 465);
     /// opportunistic: STARTTLS when the server offers it.
-    #[arg(long, value_enum, default_value_t = SmtpSecurity::Opportunistic, env = "NETCHECK_SMTP_SECURITY")]
-    pub smtp_security: SmtpSecurity,
+    #[arg(long, value_enum, default_value_t = SmtpSecurityArg::Opportunistic, env = "NETCHECK_SMTP_SECURITY")]
+    pub smtp_security: SmtpSecurityArg,
     /// User name for SMTP authentication; the password comes from NETCHECK_SMTP_PASSWORD only,
     /// and is only sent over TLS (opportunistic then means starttls; none is refused).
     #[arg(long, value_name = "USER", env = "NETCHECK_SMTP_USER")]
@@ -174,11 +179,40 @@ pub struct MailArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SmtpSecurity {
+pub enum SmtpSecurityArg {
     None,
     Starttls,
     Tls,
     Opportunistic,
+}
+
+impl From<SmtpSecurityArg> for SmtpSecurity {
+    fn from(s: SmtpSecurityArg) -> Self {
+        match s {
+            SmtpSecurityArg::None => SmtpSecurity::None,
+            SmtpSecurityArg::Starttls => SmtpSecurity::Starttls,
+            SmtpSecurityArg::Tls => SmtpSecurity::Tls,
+            SmtpSecurityArg::Opportunistic => SmtpSecurity::Opportunistic,
+        }
+    }
+}
+
+impl SmtpArgs {
+    /// The relay these flags name, `default_server` when none is given (`None`: no relay),
+    /// with the password from NETCHECK_SMTP_PASSWORD.
+    pub fn relay(&self, default_server: Option<&str>) -> Result<Option<Relay>, MailError> {
+        let Some(server) = self.smtp_server.as_deref().or(default_server) else {
+            return Ok(None);
+        };
+        Relay::new(RelayConfig {
+            server: server.to_owned(),
+            security: self.smtp_security.into(),
+            from: self.from.clone(),
+            user: self.smtp_user.clone(),
+            password: std::env::var("NETCHECK_SMTP_PASSWORD").ok(),
+        })
+        .map(Some)
+    }
 }
 
 impl CheckArgs {

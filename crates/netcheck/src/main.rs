@@ -2,9 +2,7 @@
 //! report to a renderer. It measures nothing itself.
 
 mod cli;
-mod mail;
 mod progress;
-mod render;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -65,7 +63,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mail = match mail::settings(&args.mail) {
+    let mail = match mail_settings(&args.mail) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("netcheck: {e}");
@@ -112,16 +110,16 @@ fn check(args: cli::CheckArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-    } else if !write_stdout(&render::report(&report)) {
+    } else if !write_stdout(&netcheck_text::report(&report)) {
         return ExitCode::FAILURE;
     }
-    if let Some(mail) = &mail {
+    if let Some((relay, to)) = &mail {
         // The mail's body is the text report, without the terminal's colours.
-        let colored = console::colors_enabled();
-        console::set_colors_enabled(false);
-        let text = render::report(&report);
-        console::set_colors_enabled(colored);
-        match runtime.block_on(mail::send(mail, &report, text)) {
+        let sent = match netcheck_mail::Letter::of(&report, None) {
+            Ok(letter) => runtime.block_on(relay.send(&letter, to)),
+            Err(e) => Err(e),
+        };
+        match sent {
             Ok(()) => eprintln!(
                 "netcheck: the report was mailed to {}",
                 args.mail.to.join(", ")
@@ -137,6 +135,23 @@ fn check(args: cli::CheckArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The relay and the recipients of `--mail-to`, checked before anything runs; `None` without
+/// a `--mail-to`. `check` sends to an SMTP server on localhost unless told otherwise.
+fn mail_settings(
+    args: &cli::MailArgs,
+) -> Result<Option<(netcheck_mail::Relay, Vec<lettre::message::Mailbox>)>, netcheck_mail::MailError>
+{
+    if args.to.is_empty() {
+        return Ok(None);
+    }
+    let to = args
+        .to
+        .iter()
+        .map(|t| netcheck_mail::mailbox("--mail-to", t))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(args.smtp.relay(Some("localhost"))?.map(|relay| (relay, to)))
 }
 
 fn serve(args: cli::ServeArgs) -> ExitCode {

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use console::style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use netcheck_core::{Event, ReportBuilder, Status};
+use netcheck_core::{Event, ReportBuilder};
+use netcheck_text::mark;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 #[derive(Debug, Clone, Copy)]
@@ -71,15 +71,4 @@ pub async fn draw(
 
 fn error_suffix(error: Option<&str>) -> String {
     error.map(|e| format!(": {e}")).unwrap_or_default()
-}
-
-/// A one-character status mark, coloured where colour is on.
-pub fn mark(status: Status) -> String {
-    match status {
-        Status::Ok => style("✓").green().to_string(),
-        Status::Warning => style("!").yellow().to_string(),
-        Status::Failed => style("✗").red().to_string(),
-        Status::TimedOut => style("⧗").red().to_string(),
-        Status::Skipped => style("-").dim().to_string(),
-    }
 }
