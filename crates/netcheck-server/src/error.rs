@@ -32,6 +32,15 @@ pub enum ApiError {
     NotFound(String),
     #[error(transparent)]
     Storage(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    BadBody(String),
+    #[error("'to' must be one e-mail address: {0}")]
+    BadRecipient(String),
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    /// The relay's words, which may name the recipient: answered, never logged.
+    #[error("the mail could not be sent: {0}")]
+    MailFailed(String),
 }
 
 impl ApiError {
@@ -48,6 +57,10 @@ impl ApiError {
             ApiError::BadId(_) => "bad_id",
             ApiError::NotFound(_) => "not_found",
             ApiError::Storage(_) => "storage_unavailable",
+            ApiError::BadBody(_) => "bad_body",
+            ApiError::BadRecipient(_) => "bad_recipient",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::MailFailed(_) => "mail_failed",
         }
     }
 
@@ -57,6 +70,8 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::HistoryNotPublic => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MailFailed(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -75,10 +90,13 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (self.status(), Json(self.body())).into_response();
-        if matches!(self, ApiError::Busy(_)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        let retry_after = match &self {
+            ApiError::Busy(_) => Some(2),
+            ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

@@ -121,6 +121,18 @@ pub struct ServeArgs {
     /// Connections open at once, in all (each client address holds at most 64).
     #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
     pub max_connections: usize,
+    /// This server's address as others reach it, e.g. https://netcheck.example.com/: the
+    /// permalinks in mailed reports start with it. Without it, http:// and the request's Host
+    /// (one of the allowed hosts).
+    #[arg(long, value_name = "URL", env = "NETCHECK_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Reports one client address, and one recipient, may be sent by e-mail an hour.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::share::DEFAULT_PER_HOUR, env = "NETCHECK_SHARES_PER_HOUR")]
+    pub shares_per_hour: u32,
+    /// The SMTP server through which a kept report may be shared by e-mail (the report page's
+    /// form, POST /api/v1/reports/ID/share); no sharing by e-mail without --smtp-server.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]

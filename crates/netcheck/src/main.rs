@@ -162,6 +162,17 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let share = match args.smtp.relay(None) {
+        Ok(relay) => relay.map(|relay| netcheck_server::share::ShareConfig {
+            relay,
+            public_url: args.public_url.clone(),
+            per_hour: args.shares_per_hour,
+        }),
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };
@@ -190,6 +201,16 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         }
         None => None,
     };
+    if let Some(share) = &share {
+        if store.is_some() {
+            eprintln!(
+                "netcheck: sharing reports by e-mail through {}",
+                share.relay.server()
+            );
+        } else {
+            eprintln!("netcheck: no sharing by e-mail: it needs the reports kept (--database-url)");
+        }
+    }
     let config = netcheck_server::ServerConfig {
         options,
         settings,
@@ -210,6 +231,7 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             burst: args.runs_burst,
             trusted_proxies: args.trusted_proxy.clone(),
         },
+        share,
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

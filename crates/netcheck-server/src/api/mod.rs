@@ -1,11 +1,13 @@
 //! The routes: `/api/v1/…` and `/healthz`. One small file per concern below.
 
 mod checks;
+mod config;
 mod reports;
 mod run;
+mod share;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
@@ -18,7 +20,12 @@ pub fn routes(state: AppState) -> Router {
             state.limiter.clone(),
             crate::abuse::per_client,
         ));
-    Router::new()
+    let mut router = Router::new();
+    if state.can_share() {
+        router = router.route("/api/v1/reports/{id}/share", post(share::share));
+    }
+    router
+        .route("/api/v1/config", get(config::features))
         .route("/api/v1/checks", get(checks::list))
         .route("/api/v1/schema", get(checks::schema))
         .merge(runs)

@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 mod guard;
+mod share;
 mod store;
 
 async fn dns() -> DnsServer {
@@ -56,6 +57,7 @@ fn server_config(
         allowed: Default::default(),
         limits: Default::default(),
         rate: Default::default(),
+        share: None,
     }
 }
 
