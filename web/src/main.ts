@@ -5,6 +5,7 @@ import { drawMap } from "./map";
 import { diagnosisBanner, el, finish, startedCard } from "./render";
 import { routeOf } from "./route";
 import { readEvents } from "./sse";
+import { serverFeatures, shareBox } from "./share";
 import type { CheckReport, Report } from "./generated/report";
 
 const form = document.querySelector<HTMLFormElement>("#check")!;
@@ -22,6 +23,15 @@ function showRoute(report: Report | null): void {
     ? `${route.places.length} place(s) on the map` +
       (route.unplaced ? `; ${route.unplaced} address(es) on the way have no public location` : "")
     : "";
+}
+
+/** What the server offers beyond runs, asked once. */
+const features = serverFeatures();
+
+/** The link, mailto: and (where the server mails) the e-mail form of kept report `id`. */
+async function offerShare(id: string, report: Report): Promise<void> {
+  const permalink = new URL(`/?report=${encodeURIComponent(id)}`, location.href).href;
+  verdict.querySelector(".diagnosis")?.append(shareBox(id, report, permalink, await features));
 }
 
 /** The run on screen; a new one stops it, so two streams never write into one page. */
@@ -64,7 +74,7 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
     return;
   }
   const byId = new Map<string, HTMLElement>();
-  let reported = false;
+  let reported: Report | null = null;
   await readEvents(response.body, (event) => {
     if (signal.aborted) return;
     let data;
@@ -83,14 +93,15 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
       if (!card.isConnected) cards.append(card);
       finish(card, check);
     } else if (event.name === "report") {
-      reported = true;
       const report = data as Report;
+      reported = report;
       verdict.replaceChildren(diagnosisBanner(report));
       showRoute(report);
     } else if (event.name === "stored") {
       verdict.querySelector(".diagnosis")?.append(
         el("p", { class: "permalink" }, "Permalink: ", el("a", { href: data.permalink, "data-permalink": data.id }, new URL(data.permalink, location.href).href)),
       );
+      if (reported) void offerShare(data.id, reported);
       void showHistory(target);
     } else if (event.name === "not_stored") {
       verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${data.message}`));
@@ -116,6 +127,7 @@ async function showStored(id: string): Promise<void> {
   input.value = report.target.input;
   verdict.replaceChildren(diagnosisBanner(report));
   verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-stored-at": report.started_at }, `Kept report of ${report.started_at}`));
+  void offerShare(id, report);
   for (const check of report.checks) {
     const card = startedCard(check.id, check.title);
     cards.append(card);
@@ -127,6 +139,11 @@ async function showStored(id: string): Promise<void> {
 
 /** The target's earlier reports, when the server keeps them. */
 async function showHistory(target: string): Promise<void> {
+  // A server that does not list its reports would answer 403: not asked.
+  if (!(await features).public_history) {
+    historyList.replaceChildren();
+    return;
+  }
   const response = await fetch(`/api/v1/reports?target=${encodeURIComponent(target)}&limit=10`).catch(() => null);
   if (!response?.ok) {
     historyList.replaceChildren();

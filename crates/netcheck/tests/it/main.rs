@@ -357,24 +357,41 @@ async fn serve(p: &Peers, extra: &[&std::ffi::OsStr]) -> (Served, String) {
     )
 }
 
+/// `GET path` of the server at `addr`, the whole answer as text (status line, headers, body).
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+/// A report of `p`'s site (DNS only) kept by the server at `addr`: its id.
+async fn kept_report(p: &Peers, addr: &str) -> String {
+    let answer = http_get(
+        addr,
+        &format!("/api/v1/report?target={}&only=dns", p.url("/")),
+    )
+    .await;
+    answer
+        .lines()
+        .find_map(|l| l.strip_prefix("location: /api/v1/reports/"))
+        .unwrap_or_else(|| panic!("no permalink: {answer}"))
+        .trim()
+        .to_owned()
+}
+
 /// The README's run command: `netcheck serve` with no flag for a store keeps its reports in a
 /// SQLite file under the XDG data directory, and each report has a permalink.
 #[tokio::test]
 async fn serve_keeps_reports_with_no_setup_in_sqlite_under_the_data_directory() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let p = peers("serve-store").await;
     let (served, addr) = serve(&p, &[]).await;
     let get = |path: String| {
         let addr = addr.clone();
-        async move {
-            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-            let request =
-                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-            stream.write_all(request.as_bytes()).await.unwrap();
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).await.unwrap();
-            answer
-        }
+        async move { http_get(&addr, &path).await }
     };
     let answer = get(format!("/api/v1/report?target={}&only=dns", p.url("/"))).await;
     let location = answer
