@@ -23,7 +23,8 @@ use netcheck_core::{Registry, RunOptions, Settings};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use error::ApiError;
+pub use api::openapi;
+pub use error::{ApiError, ErrorBody, ErrorCode};
 
 /// What the server runs with.
 #[derive(Debug, Clone)]

@@ -37,6 +37,8 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Print the JSON Schema of the report and of the events (docs/report.schema.json).
     Schema,
+    /// Print the OpenAPI 3.1 document of the HTTP API (docs/openapi.json).
+    Openapi,
     /// Serve the HTTP API: GET /api/v1/run?target=… streams each check's result as it
     /// finishes (Server-Sent Events), /api/v1/report answers with the report (docs/api.md).
     Serve(Box<ServeArgs>),

@@ -19,13 +19,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Serve(args) => serve(*args),
-        Command::Schema => {
-            let schema = netcheck_core::report::json_schema();
-            match serde_json::to_string_pretty(&schema) {
-                Ok(text) if write_stdout(&format!("{text}\n")) => ExitCode::SUCCESS,
-                _ => ExitCode::FAILURE,
-            }
-        }
+        Command::Schema => print_json(&netcheck_core::report::json_schema()),
+        Command::Openapi => print_json(&netcheck_server::openapi()),
         Command::Checks(args) => {
             let text = if args.markdown {
                 netcheck_core::checks::registry().markdown()
@@ -245,6 +240,14 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             eprintln!("netcheck: cannot serve on {}: {e}", args.listen);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `value` on stdout, pretty-printed, as docs/ keeps it.
+fn print_json(value: &serde_json::Value) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) if write_stdout(&format!("{text}\n")) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 

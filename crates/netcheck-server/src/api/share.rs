@@ -12,6 +12,7 @@ use axum::{Extension, Json};
 use netcheck_core::Report;
 use serde::{Deserialize, Serialize};
 
+use super::reports::ReportId;
 use crate::store::is_id;
 use crate::{ApiError, AppState};
 
@@ -33,7 +34,7 @@ pub struct Shared {
 
 pub async fn share(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(ReportId { id }): Path<ReportId>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Json<ShareRequest>, JsonRejection>,

@@ -222,20 +222,23 @@ async fn a_failing_site_exits_1() {
     assert!(stdout.contains("netcheck test page"), "{stdout}");
 }
 
-#[test]
-fn docs_checks_md_is_what_the_registry_generates() {
-    let generated = std::process::Command::new(BIN)
-        .args(["checks", "--markdown"])
-        .output()
-        .unwrap();
-    let docs =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checks.md"))
-            .unwrap();
+/// What `netcheck ARGS` prints is docs/`file` as committed; the text of the file.
+fn assert_docs_generated(args: &[&str], file: &str) -> String {
+    let generated = std::process::Command::new(BIN).args(args).output().unwrap();
+    let path = format!("{}/../../docs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
         String::from_utf8_lossy(&generated.stdout),
         docs,
-        "regenerate with: netcheck checks --markdown > docs/checks.md"
+        "regenerate with: netcheck {} > docs/{file}",
+        args.join(" ")
     );
+    docs
+}
+
+#[test]
+fn docs_checks_md_is_what_the_registry_generates() {
+    assert_docs_generated(&["checks", "--markdown"], "checks.md");
 }
 
 #[test]
@@ -270,20 +273,7 @@ fn a_reader_that_goes_away_is_not_a_crash() {
 
 #[test]
 fn docs_report_schema_is_what_the_types_generate() {
-    let generated = std::process::Command::new(BIN)
-        .arg("schema")
-        .output()
-        .unwrap();
-    let docs = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/report.schema.json"
-    ))
-    .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&generated.stdout),
-        docs,
-        "regenerate with: netcheck schema > docs/report.schema.json"
-    );
+    let docs = assert_docs_generated(&["schema"], "report.schema.json");
     // And a real report validates against its own schema's required fields.
     let schema: serde_json::Value = serde_json::from_str(&docs).unwrap();
     let required = schema["report"]["required"]
@@ -294,6 +284,14 @@ fn docs_report_schema_is_what_the_types_generate() {
         required.iter().any(|r| r == "checks") && required.iter().any(|r| r == "target"),
         "{required:?}"
     );
+}
+
+#[test]
+fn docs_openapi_is_what_the_routes_generate() {
+    // web/src/generated/api.ts is generated from it in turn (npm run gen; vitest checks it).
+    let docs = assert_docs_generated(&["openapi"], "openapi.json");
+    let doc: serde_json::Value = serde_json::from_str(&docs).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
 }
 
 /// A running `netcheck serve`: killed, and its data directory removed, when dropped.
