@@ -6,7 +6,8 @@ import { diagnosisBanner, el, finish, startedCard } from "./render";
 import { routeOf } from "./route";
 import { readEvents } from "./sse";
 import { serverFeatures, shareBox } from "./share";
-import type { CheckReport, Report } from "./generated/report";
+import { errorOf, type ErrorBody, type History, type NotStored, type Stored } from "./api";
+import type { CheckReport, Event, Report } from "./generated/report";
 
 const form = document.querySelector<HTMLFormElement>("#check")!;
 const input = document.querySelector<HTMLInputElement>("#target")!;
@@ -68,9 +69,8 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
     return;
   }
   if (!response.ok || !response.body) {
-    const body = await response.json().catch(() => null);
-    const message = body?.error?.message ?? `the server answered ${response.status}`;
-    verdict.replaceChildren(el("p", { class: "error", "data-error": body?.error?.code ?? "http" }, message));
+    const { code, message } = errorOf(response.status, await response.json().catch(() => null));
+    failed(code, message);
     return;
   }
   const byId = new Map<string, HTMLElement>();
@@ -84,11 +84,12 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
       data = { error: { message: event.data } };
     }
     if (event.name === "started") {
-      const card = startedCard(data.id, data.title);
-      byId.set(data.id, card);
+      const started = data as Extract<Event, { event: "started" }>;
+      const card = startedCard(started.id, started.title);
+      byId.set(started.id, card);
       cards.append(card);
     } else if (event.name === "finished") {
-      const check = data.check as CheckReport;
+      const check = (data as Extract<Event, { event: "finished" }>).check as CheckReport;
       const card = byId.get(check.id) ?? startedCard(check.id, check.title);
       if (!card.isConnected) cards.append(card);
       finish(card, check);
@@ -98,15 +99,16 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
       verdict.replaceChildren(diagnosisBanner(report));
       showRoute(report);
     } else if (event.name === "stored") {
+      const stored = data as Stored;
       verdict.querySelector(".diagnosis")?.append(
-        el("p", { class: "permalink" }, "Permalink: ", el("a", { href: data.permalink, "data-permalink": data.id }, new URL(data.permalink, location.href).href)),
+        el("p", { class: "permalink" }, "Permalink: ", el("a", { href: stored.permalink, "data-permalink": stored.id }, new URL(stored.permalink, location.href).href)),
       );
-      if (reported) void offerShare(data.id, reported);
+      if (reported) void offerShare(stored.id, reported);
       void showHistory(target);
     } else if (event.name === "not_stored") {
-      verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${data.message}`));
+      verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${(data as NotStored).message}`));
     } else if (event.name === "error") {
-      failed("internal", data?.error?.message ?? event.data);
+      failed("internal", (data as Partial<ErrorBody>)?.error?.message ?? event.data);
     }
   });
   if (!reported && !signal.aborted && !verdict.querySelector("[data-error]")) {
@@ -120,7 +122,8 @@ async function showStored(id: string): Promise<void> {
   const response = await fetch(`/api/v1/reports/${encodeURIComponent(id)}`);
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    verdict.replaceChildren(el("p", { class: "error", "data-error": body?.error?.code ?? "http" }, body?.error?.message ?? `the server answered ${response.status}`));
+    const { code, message } = errorOf(response.status, body);
+    failed(code, message);
     return;
   }
   const report = body as Report;
@@ -149,7 +152,7 @@ async function showHistory(target: string): Promise<void> {
     historyList.replaceChildren();
     return;
   }
-  const { reports } = (await response.json()) as { reports: { id: string; created_at: string; reachability: string; summary: string }[] };
+  const { reports } = (await response.json()) as History;
   historyList.replaceChildren(
     ...(reports.length ? [el("h2", {}, "History")] : []),
     ...reports.map((r) => el("p", { class: `past ${r.reachability}` }, el("a", { href: `/?report=${r.id}`, "data-history": r.id }, r.created_at), ` ${r.reachability} · ${r.summary}`)),

@@ -3,14 +3,9 @@
 // at GET /api/v1/config), a form that has the server mail it (POST /api/v1/reports/ID/share).
 // The mail's words are the server's: the form sends only the address.
 
+import { errorOf, type ServerFeatures, type ShareRequest } from "./api";
 import { el } from "./render";
 import type { Report } from "./generated/report";
-
-export interface ServerFeatures {
-  store: boolean;
-  public_history: boolean;
-  share_by_mail: boolean;
-}
 
 const NOTHING: ServerFeatures = { store: false, public_history: false, share_by_mail: false };
 
@@ -36,8 +31,8 @@ export function mailtoHref(report: Report, permalink: string): string {
 /** The words for the server's answer to a share. */
 export function shareOutcome(status: number, body: unknown): { sent: boolean; code: string; text: string } {
   if (status === 200) return { sent: true, code: "sent", text: "Sent." };
-  const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-  return { sent: false, code: error?.code ?? "http", text: error?.message ?? `the server answered ${status}` };
+  const { code, message } = errorOf(status, body);
+  return { sent: false, code, text: message };
 }
 
 /** The share box of kept report `id`, whose permalink is `permalink`. */
@@ -73,10 +68,11 @@ function mailForm(id: string): HTMLFormElement {
     result.textContent = "Sending…";
     delete result.dataset.shareSent;
     delete result.dataset.shareError;
+    const request: ShareRequest = { to: input.value.trim() };
     const response = await fetch(`/api/v1/reports/${encodeURIComponent(id)}/share`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: input.value.trim() }),
+      body: JSON.stringify(request),
     }).catch(() => null);
     const outcome = response
       ? shareOutcome(response.status, await response.json().catch(() => null))
