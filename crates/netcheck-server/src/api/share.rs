@@ -52,7 +52,7 @@ pub async fn share(
         .await?
         .ok_or_else(|| ApiError::NotFound(id.clone()))?;
     let client = peer.map(|Extension(ConnectInfo(peer))| state.limiter.client(peer.ip(), &headers));
-    sharing.admit(client, &to.email.to_string())?;
+    sharing.admit(client, to.email.as_ref())?;
     let report: Report = serde_json::from_value(stored)
         .map_err(|e| ApiError::Internal(format!("the kept report {id} cannot be read: {e}")))?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
