@@ -6,6 +6,11 @@ import type { components, paths } from "./api.gen";
 
 type Schemas = components["schemas"];
 
+/** The report, and its parts the page draws. */
+export type Report = Schemas["Report"];
+export type CheckReport = Schemas["CheckReport"];
+/** The runner's events (`started`, `finished`, `ended`), the stream's first events' data. */
+export type Event = Schemas["Event"];
 export type ServerFeatures = Schemas["ServerFeatures"];
 export type ShareRequest = Schemas["ShareRequest"];
 export type Shared = Schemas["Shared"];

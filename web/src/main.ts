@@ -6,8 +6,7 @@ import { diagnosisBanner, el, finish, startedCard } from "./render";
 import { routeOf } from "./route";
 import { readEvents } from "./sse";
 import { serverFeatures, shareBox } from "./share";
-import { errorOf, type ErrorBody, type History, type NotStored, type Stored } from "./api";
-import type { CheckReport, Event, Report } from "./generated/report";
+import { errorOf, type CheckReport, type ErrorBody, type Event, type History, type NotStored, type Report, type Stored } from "./api";
 
 const form = document.querySelector<HTMLFormElement>("#check")!;
 const input = document.querySelector<HTMLInputElement>("#target")!;

@@ -5,7 +5,7 @@
 
 import { errorOf, type ServerFeatures, type ShareRequest } from "./api";
 import { el } from "./render";
-import type { Report } from "./generated/report";
+import type { Report } from "./api";
 
 const NOTHING: ServerFeatures = { store: false, public_history: false, share_by_mail: false };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Report } from "../src/generated/report";
+import type { Report } from "../src/api";
 import { mailtoHref, shareOutcome, subjectOf } from "../src/share";
 
 const report = {

@@ -288,7 +288,7 @@ fn docs_report_schema_is_what_the_types_generate() {
 
 #[test]
 fn docs_openapi_is_what_the_routes_generate() {
-    // web/src/generated/api.ts is generated from it in turn (npm run gen; vitest checks it).
+    // web/src/api.gen.ts is generated from it in turn (npm run gen; npm test checks it).
     let docs = assert_docs_generated(&["openapi"], "openapi.json");
     let doc: serde_json::Value = serde_json::from_str(&docs).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
