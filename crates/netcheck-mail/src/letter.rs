@@ -75,3 +75,42 @@ impl Letter {
             .map_err(|e| MailError::Build(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(summary: &str) -> Report {
+        let target = netcheck_core::Target::parse("www.example.test").unwrap();
+        let mut report =
+            netcheck_core::ReportBuilder::new(target).report(&netcheck_core::checks::registry());
+        report.diagnosis.summary = summary.into();
+        report
+    }
+
+    #[test]
+    fn the_subject_is_the_cleaned_diagnosis_on_one_cut_line() {
+        let letter = Letter::of(&report("up\r\nBcc: x@example.test"), None).unwrap();
+        assert_eq!(
+            letter.subject(),
+            "netcheck: up\\u{d}\\u{a}Bcc: x@example.test"
+        );
+        let long = Letter::of(&report(&"a".repeat(400)), None).unwrap();
+        assert_eq!(long.subject().chars().count(), SUBJECT_MAX);
+        assert!(long.subject().ends_with('…'));
+    }
+
+    #[test]
+    fn the_body_opens_with_the_permalink_then_the_text_report() {
+        let link = "https://netcheck.example.test/?report=0123";
+        let letter = Letter::of(&report("fine"), Some(link)).unwrap();
+        let (first, rest) = letter.body().split_once('\n').unwrap();
+        assert_eq!(first, format!("The report: {link}"));
+        assert!(
+            rest.contains("www.example.test") && rest.contains("fine"),
+            "{rest}"
+        );
+        let without = Letter::of(&report("fine"), None).unwrap();
+        assert!(!without.body().contains("The report:"));
+    }
+}
