@@ -13,7 +13,7 @@ use serde_json::Value;
 /// Whether `c` must not reach a terminal or a mail as itself: C0 and C1 controls and DEL
 /// (Unicode's Cc, line breaks included), and the bidirectional marks, embeddings, overrides
 /// and isolates (Unicode UAX #9).
-fn is_unsafe(c: char) -> bool {
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -13,7 +13,7 @@ mod render;
 use console::style;
 use netcheck_core::{Report, Status};
 
-pub use clean::{clean, clean_str};
+pub use clean::{clean, clean_str, is_unsafe};
 
 /// The report for a terminal: coloured when `console` says colour is on.
 pub fn report(r: &Report) -> String {
