@@ -5,7 +5,8 @@ import { drawMap } from "./map";
 import { diagnosisBanner, el, finish, startedCard } from "./render";
 import { routeOf } from "./route";
 import { readEvents } from "./sse";
-import type { CheckReport, Report } from "./generated/report";
+import { serverFeatures, shareBox } from "./share";
+import { errorOf, type CheckReport, type ErrorBody, type Event, type History, type NotStored, type Report, type Stored } from "./api";
 
 const form = document.querySelector<HTMLFormElement>("#check")!;
 const input = document.querySelector<HTMLInputElement>("#target")!;
@@ -22,6 +23,15 @@ function showRoute(report: Report | null): void {
     ? `${route.places.length} place(s) on the map` +
       (route.unplaced ? `; ${route.unplaced} address(es) on the way have no public location` : "")
     : "";
+}
+
+/** What the server offers beyond runs, asked once. */
+const features = serverFeatures();
+
+/** The link, mailto: and (where the server mails) the e-mail form of kept report `id`. */
+async function offerShare(id: string, report: Report): Promise<void> {
+  const permalink = new URL(`/?report=${encodeURIComponent(id)}`, location.href).href;
+  verdict.querySelector(".diagnosis")?.append(shareBox(id, report, permalink, await features));
 }
 
 /** The run on screen; a new one stops it, so two streams never write into one page. */
@@ -58,13 +68,12 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
     return;
   }
   if (!response.ok || !response.body) {
-    const body = await response.json().catch(() => null);
-    const message = body?.error?.message ?? `the server answered ${response.status}`;
-    verdict.replaceChildren(el("p", { class: "error", "data-error": body?.error?.code ?? "http" }, message));
+    const { code, message } = errorOf(response.status, await response.json().catch(() => null));
+    failed(code, message);
     return;
   }
   const byId = new Map<string, HTMLElement>();
-  let reported = false;
+  let reported: Report | null = null;
   await readEvents(response.body, (event) => {
     if (signal.aborted) return;
     let data;
@@ -74,28 +83,31 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
       data = { error: { message: event.data } };
     }
     if (event.name === "started") {
-      const card = startedCard(data.id, data.title);
-      byId.set(data.id, card);
+      const started = data as Extract<Event, { event: "started" }>;
+      const card = startedCard(started.id, started.title);
+      byId.set(started.id, card);
       cards.append(card);
     } else if (event.name === "finished") {
-      const check = data.check as CheckReport;
+      const check = (data as Extract<Event, { event: "finished" }>).check as CheckReport;
       const card = byId.get(check.id) ?? startedCard(check.id, check.title);
       if (!card.isConnected) cards.append(card);
       finish(card, check);
     } else if (event.name === "report") {
-      reported = true;
       const report = data as Report;
+      reported = report;
       verdict.replaceChildren(diagnosisBanner(report));
       showRoute(report);
     } else if (event.name === "stored") {
+      const stored = data as Stored;
       verdict.querySelector(".diagnosis")?.append(
-        el("p", { class: "permalink" }, "Permalink: ", el("a", { href: data.permalink, "data-permalink": data.id }, new URL(data.permalink, location.href).href)),
+        el("p", { class: "permalink" }, "Permalink: ", el("a", { href: stored.permalink, "data-permalink": stored.id }, new URL(stored.permalink, location.href).href)),
       );
+      if (reported) void offerShare(stored.id, reported);
       void showHistory(target);
     } else if (event.name === "not_stored") {
-      verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${data.message}`));
+      verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-not-stored": "" }, `Not kept: ${(data as NotStored).message}`));
     } else if (event.name === "error") {
-      failed("internal", data?.error?.message ?? event.data);
+      failed("internal", (data as Partial<ErrorBody>)?.error?.message ?? event.data);
     }
   });
   if (!reported && !signal.aborted && !verdict.querySelector("[data-error]")) {
@@ -109,13 +121,15 @@ async function showStored(id: string): Promise<void> {
   const response = await fetch(`/api/v1/reports/${encodeURIComponent(id)}`);
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    verdict.replaceChildren(el("p", { class: "error", "data-error": body?.error?.code ?? "http" }, body?.error?.message ?? `the server answered ${response.status}`));
+    const { code, message } = errorOf(response.status, body);
+    failed(code, message);
     return;
   }
   const report = body as Report;
   input.value = report.target.input;
   verdict.replaceChildren(diagnosisBanner(report));
   verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-stored-at": report.started_at }, `Kept report of ${report.started_at}`));
+  void offerShare(id, report);
   for (const check of report.checks) {
     const card = startedCard(check.id, check.title);
     cards.append(card);
@@ -127,12 +141,17 @@ async function showStored(id: string): Promise<void> {
 
 /** The target's earlier reports, when the server keeps them. */
 async function showHistory(target: string): Promise<void> {
+  // A server that does not list its reports would answer 403: not asked.
+  if (!(await features).public_history) {
+    historyList.replaceChildren();
+    return;
+  }
   const response = await fetch(`/api/v1/reports?target=${encodeURIComponent(target)}&limit=10`).catch(() => null);
   if (!response?.ok) {
     historyList.replaceChildren();
     return;
   }
-  const { reports } = (await response.json()) as { reports: { id: string; created_at: string; reachability: string; summary: string }[] };
+  const { reports } = (await response.json()) as History;
   historyList.replaceChildren(
     ...(reports.length ? [el("h2", {}, "History")] : []),
     ...reports.map((r) => el("p", { class: `past ${r.reachability}` }, el("a", { href: `/?report=${r.id}`, "data-history": r.id }, r.created_at), ` ${r.reachability} · ${r.summary}`)),

@@ -3,7 +3,7 @@
 // has no drawing for (a new check's, or one from a newer server) shows its facts as keys and
 // values: a new check needs nothing here.
 
-import type { CheckReport, Report } from "./generated/report";
+import type { CheckReport, Report } from "./api";
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

@@ -2,7 +2,7 @@
 // where the location data puts it. Addresses without coordinates (private ranges, addresses the
 // database does not know) are left out of the line but counted, so the map can say so.
 
-import type { Report } from "./generated/report";
+import type { Report } from "./api";
 
 export interface Place {
   address: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CheckReport } from "../src/generated/report";
+import type { CheckReport } from "../src/api";
 import { facts } from "../src/render";
 
 describe("facts", () => {

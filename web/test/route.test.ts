@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Report } from "../src/generated/report";
+import type { Report } from "../src/api";
 import { routeOf } from "../src/route";
 
 // A report reduced to what the route reads: a trace with a private first hop, two public

@@ -12,7 +12,6 @@ pub mod dns;
 pub mod event;
 pub mod finding;
 pub mod geo;
-pub mod plain;
 pub mod policy;
 pub mod rdap;
 pub mod registration;

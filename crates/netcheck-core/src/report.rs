@@ -52,7 +52,8 @@ impl Report {
 }
 
 /// The JSON Schema of a report (and of the runner's events), generated from these types:
-/// docs/report.schema.json is its output, and the UI's types will be generated from it.
+/// docs/report.schema.json is its output. (The UI's types come from the same types, through
+/// the API's OpenAPI document.)
 pub fn json_schema() -> serde_json::Value {
     let report = schemars::schema_for!(Report);
     let event = schemars::schema_for!(crate::runner::Event);

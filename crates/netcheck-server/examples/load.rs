@@ -140,6 +140,7 @@ async fn main() {
             burst: 1_000_000,
             trusted_proxies: Vec::new(),
         },
+        share: None,
     };
     tokio::spawn(netcheck_server::serve(listener, config));
 

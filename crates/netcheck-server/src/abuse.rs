@@ -9,12 +9,15 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
+use governor::NotUntil;
+use governor::clock::{Clock, DefaultClock, QuantaInstant};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
+
+use crate::ApiError;
 
 /// Runs a client may start: `burst` at once, then `per_minute`.
 #[derive(Debug, Clone)]
@@ -103,19 +106,20 @@ pub async fn per_client(
     match limiter.keyed.check_key(&client) {
         Ok(()) => next.run(request).await,
         Err(not_until) => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let body = serde_json::json!({ "error": {
-                "code": "rate_limited",
-                "message": format!("{client} has started too many runs: try again in {seconds} s"),
-            }});
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
+            let seconds = seconds_until(&not_until);
+            ApiError::RateLimited {
+                message: format!("{client} has started too many runs: try again in {seconds} s"),
+                retry_after: seconds,
             }
-            response
+            .into_response()
         }
     }
+}
+
+/// How long until governor lets the next one through, in whole seconds, rounded up.
+pub(crate) fn seconds_until(not_until: &NotUntil<QuantaInstant>) -> u64 {
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The one error type of the API and the one JSON shape it takes on the wire:
-//! `{"error": {"code": "bad_target", "message": "…"}}`, with the HTTP status that fits.
+//! `{"error": {"code": "bad_target", "message": "…"}}`, with the HTTP status that fits. The
+//! codes are an enum ([`ErrorCode`]), each with its status, so the OpenAPI document lists what
+//! each route can answer from the same table the answers are made from.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -35,39 +37,143 @@ pub enum ApiError {
     NotFound(String),
     #[error(transparent)]
     Storage(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    BadBody(String),
+    #[error("'to' must be one e-mail address: {0}")]
+    BadRecipient(String),
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    /// The relay's words, which may name the recipient: answered, never logged.
+    #[error("the mail could not be sent: {0}")]
+    MailFailed(String),
+    #[error(
+        "this server does not answer for {0}: start it with --allowed-host for each name it is reached by"
+    )]
+    UnknownHost(String),
+    #[error("pages from {0} may not use this server (--cors-origin lists those that may)")]
+    ForbiddenOrigin(String),
+}
+
+/// What went wrong, as a program reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MissingTarget,
+    BadQuery,
+    BadTarget,
+    ForbiddenTarget,
+    UnknownCheck,
+    Busy,
+    Internal,
+    NoStorage,
+    HistoryNotPublic,
+    BadId,
+    NotFound,
+    StorageUnavailable,
+    BadBody,
+    BadRecipient,
+    RateLimited,
+    MailFailed,
+    UnknownHost,
+    ForbiddenOrigin,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MissingTarget => "missing_target",
+            ErrorCode::BadQuery => "bad_query",
+            ErrorCode::BadTarget => "bad_target",
+            ErrorCode::ForbiddenTarget => "forbidden_target",
+            ErrorCode::UnknownCheck => "unknown_check",
+            ErrorCode::Busy => "busy",
+            ErrorCode::Internal => "internal",
+            ErrorCode::NoStorage => "no_storage",
+            ErrorCode::HistoryNotPublic => "history_not_public",
+            ErrorCode::BadId => "bad_id",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::BadBody => "bad_body",
+            ErrorCode::BadRecipient => "bad_recipient",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::MailFailed => "mail_failed",
+            ErrorCode::UnknownHost => "unknown_host",
+            ErrorCode::ForbiddenOrigin => "forbidden_origin",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::Busy | ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::NoStorage | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::HistoryNotPublic
+            | ErrorCode::ForbiddenOrigin
+            | ErrorCode::ForbiddenTarget => StatusCode::FORBIDDEN,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::MailFailed => StatusCode::BAD_GATEWAY,
+            ErrorCode::UnknownHost => StatusCode::MISDIRECTED_REQUEST,
+            ErrorCode::MissingTarget
+            | ErrorCode::BadQuery
+            | ErrorCode::BadTarget
+            | ErrorCode::UnknownCheck
+            | ErrorCode::BadId
+            | ErrorCode::BadBody
+            | ErrorCode::BadRecipient => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// Every error's body.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// Written for a person: what was wrong and how to fix it.
+    pub message: String,
 }
 
 impl ApiError {
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::MissingTarget => "missing_target",
-            ApiError::BadQuery(_) => "bad_query",
-            ApiError::BadTarget(_) => "bad_target",
-            ApiError::ForbiddenTarget(_) => "forbidden_target",
-            ApiError::UnknownCheck { .. } => "unknown_check",
-            ApiError::Busy(_) => "busy",
-            ApiError::Internal(_) => "internal",
-            ApiError::NoStorage => "no_storage",
-            ApiError::HistoryNotPublic => "history_not_public",
-            ApiError::BadId(_) => "bad_id",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Storage(_) => "storage_unavailable",
+            ApiError::MissingTarget => ErrorCode::MissingTarget,
+            ApiError::BadQuery(_) => ErrorCode::BadQuery,
+            ApiError::BadTarget(_) => ErrorCode::BadTarget,
+            ApiError::ForbiddenTarget(_) => ErrorCode::ForbiddenTarget,
+            ApiError::UnknownCheck { .. } => ErrorCode::UnknownCheck,
+            ApiError::Busy(_) => ErrorCode::Busy,
+            ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::NoStorage => ErrorCode::NoStorage,
+            ApiError::HistoryNotPublic => ErrorCode::HistoryNotPublic,
+            ApiError::BadId(_) => ErrorCode::BadId,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Storage(_) => ErrorCode::StorageUnavailable,
+            ApiError::BadBody(_) => ErrorCode::BadBody,
+            ApiError::BadRecipient(_) => ErrorCode::BadRecipient,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::MailFailed(_) => ErrorCode::MailFailed,
+            ApiError::UnknownHost(_) => ErrorCode::UnknownHost,
+            ApiError::ForbiddenOrigin(_) => ErrorCode::ForbiddenOrigin,
         }
     }
 
     fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Busy(_) | ApiError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::HistoryNotPublic | ApiError::ForbiddenTarget(_) => StatusCode::FORBIDDEN,
-            _ => StatusCode::BAD_REQUEST,
-        }
+        self.code().status()
     }
 
     /// The JSON body of this error.
     pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({ "error": { "code": self.code(), "message": self.to_string() } })
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        };
+        serde_json::to_value(body).unwrap_or_else(|_| serde_json::json!({}))
     }
 }
 
@@ -79,11 +185,20 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (self.status(), Json(self.body())).into_response();
-        if matches!(self, ApiError::Busy(_)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        let retry_after = match &self {
+            ApiError::Busy(_) => Some(2),
+            ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }
+}
+
+/// The errors a route answers are declared with the route (`api::openapi::errors`), each code
+/// under its status; the type itself adds nothing by inference.
+impl aide::OperationOutput for ApiError {
+    type Inner = ErrorBody;
 }

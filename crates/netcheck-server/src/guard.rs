@@ -12,9 +12,11 @@
 //!   another host, no framing), nosniff and no referrer.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::ApiError;
 
 /// The UI's policy: its own scripts, styles and API only; the map is drawn from data it
 /// fetches from itself; nothing may frame it.
@@ -66,11 +68,6 @@ fn host_of(value: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
-fn refuse(status: StatusCode, code: &str, message: String) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    (status, axum::Json(body)).into_response()
-}
-
 /// Refuses requests for another host, and cross-site requests from origins not listed.
 pub async fn check(
     State(allowed): State<std::sync::Arc<Allowed>>,
@@ -87,14 +84,8 @@ pub async fn check(
         _ if allowed.hosts.is_empty() => {}
         Some(h) if allowed.hosts.iter().any(|a| a == h) => {}
         _ => {
-            return refuse(
-                StatusCode::MISDIRECTED_REQUEST,
-                "unknown_host",
-                format!(
-                    "this server does not answer for {}: start it with --allowed-host for each name it is reached by",
-                    host.as_deref().unwrap_or("a request without a Host")
-                ),
-            );
+            let host = host.as_deref().unwrap_or("a request without a Host");
+            return ApiError::UnknownHost(host.to_owned()).into_response();
         }
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
@@ -105,13 +96,7 @@ pub async fn check(
         let listed = allowed.origins.iter().any(|o| o == origin);
         // A CORS preflight is answered by the CORS layer outside this one.
         if !same_site && !listed && request.method() != Method::OPTIONS {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "forbidden_origin",
-                format!(
-                    "pages from {origin} may not use this server (--cors-origin lists those that may)"
-                ),
-            );
+            return ApiError::ForbiddenOrigin(origin.to_owned()).into_response();
         }
     }
     let mut response = next.run(request).await;

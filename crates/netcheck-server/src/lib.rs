@@ -13,6 +13,7 @@ mod api;
 mod error;
 pub mod guard;
 pub mod listen;
+pub mod share;
 pub mod store;
 
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use netcheck_core::{Registry, RunOptions, Settings};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use error::ApiError;
+pub use api::openapi;
+pub use error::{ApiError, ErrorBody, ErrorCode};
 
 /// What the server runs with.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct ServerConfig {
     pub limits: listen::Limits,
     /// Runs a client may start.
     pub rate: abuse::RateLimit,
+    /// Sharing a kept report by e-mail; off without it (or without a store).
+    pub share: Option<share::ShareConfig>,
 }
 
 /// Shared by every request.
@@ -59,6 +63,14 @@ pub struct AppState {
     store: Option<Arc<store::Store>>,
     public_history: bool,
     limiter: Arc<abuse::Limiter>,
+    share: Option<Arc<share::Sharing>>,
+}
+
+impl AppState {
+    /// Whether a kept report can be mailed: a relay, and a store to keep it in.
+    fn can_share(&self) -> bool {
+        self.share.is_some() && self.store.is_some()
+    }
 }
 
 /// The API as a router, for `serve` or for a test to call without a socket.
@@ -82,6 +94,9 @@ fn with_ui(config: ServerConfig) -> Router {
         store: config.store,
         public_history: config.public_history,
         limiter: Arc::new(abuse::Limiter::new(&config.rate)),
+        share: config
+            .share
+            .map(|s| Arc::new(share::Sharing::new(s, !config.allowed.hosts.is_empty()))),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

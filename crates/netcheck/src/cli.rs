@@ -11,6 +11,7 @@ use netcheck_core::config::{defaults, read_pem_certificates};
 use netcheck_core::dial::HostPort;
 use netcheck_core::policy::TargetPolicy;
 use netcheck_core::{RunOptions, Settings};
+use netcheck_mail::{MailError, Relay, RelayConfig, SmtpSecurity};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +43,8 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Print the JSON Schema of the report and of the events (docs/report.schema.json).
     Schema,
+    /// Print the OpenAPI 3.1 document of the HTTP API (docs/openapi.json).
+    Openapi,
     /// Serve the HTTP API: GET /api/v1/run?target=… streams each check's result as it
     /// finishes (Server-Sent Events), /api/v1/report answers with the report (docs/api.md).
     Serve(Box<ServeArgs>),
@@ -126,6 +129,18 @@ pub struct ServeArgs {
     /// Connections open at once, in all (each client address holds at most 64).
     #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
     pub max_connections: usize,
+    /// This server's address as others reach it, e.g. https://netcheck.example.com/: the
+    /// permalinks in mailed reports start with it. Without it, http:// and the request's Host
+    /// (one of the allowed hosts).
+    #[arg(long, value_name = "URL", env = "NETCHECK_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Reports one client address, and one recipient, may be sent by e-mail an hour.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::share::DEFAULT_PER_HOUR, env = "NETCHECK_SHARES_PER_HOUR")]
+    pub shares_per_hour: u32,
+    /// The SMTP server through which a kept report may be shared by e-mail (the report page's
+    /// form, POST /api/v1/reports/ID/share); no sharing by e-mail without --smtp-server.
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
     /// The engine's settings for every report served (a request chooses only the target and
     /// the checks).
     #[command(flatten)]
@@ -216,21 +231,25 @@ pub struct MailArgs {
     /// E-mail the report to this address when it is done (repeatable).
     #[arg(long = "mail-to", value_name = "ADDRESS")]
     pub to: Vec<String>,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// The SMTP server that takes netcheck's mail: `check --mail-to`'s, and `serve`'s for sharing
+/// a report by e-mail.
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
     /// The sender; default netcheck@ this host's name.
     #[arg(long = "mail-from", value_name = "ADDRESS", env = "NETCHECK_MAIL_FROM")]
     pub from: Option<String>,
-    /// The SMTP server that takes the mail, HOST[:PORT] (port 25 by default).
-    #[arg(
-        long,
-        value_name = "HOST[:PORT]",
-        default_value = "localhost",
-        env = "NETCHECK_SMTP_SERVER"
-    )]
-    pub smtp_server: String,
+    /// The SMTP server that takes the mail, HOST[:PORT] (port 25 by default). `check` sends to
+    /// localhost without it; `serve` offers sharing by e-mail only with it.
+    #[arg(long, value_name = "HOST[:PORT]", env = "NETCHECK_SMTP_SERVER")]
+    pub smtp_server: Option<String>,
     /// none: plain SMTP; starttls: STARTTLS required; tls: TLS from the first byte (port 465);
     /// opportunistic: STARTTLS when the server offers it.
-    #[arg(long, value_enum, default_value_t = SmtpSecurity::Opportunistic, env = "NETCHECK_SMTP_SECURITY")]
-    pub smtp_security: SmtpSecurity,
+    #[arg(long, value_enum, default_value_t = SmtpSecurityArg::Opportunistic, env = "NETCHECK_SMTP_SECURITY")]
+    pub smtp_security: SmtpSecurityArg,
     /// User name for SMTP authentication; the password comes from NETCHECK_SMTP_PASSWORD only,
     /// and is only sent over TLS (opportunistic then means starttls; none is refused).
     #[arg(long, value_name = "USER", env = "NETCHECK_SMTP_USER")]
@@ -238,11 +257,40 @@ pub struct MailArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SmtpSecurity {
+pub enum SmtpSecurityArg {
     None,
     Starttls,
     Tls,
     Opportunistic,
+}
+
+impl From<SmtpSecurityArg> for SmtpSecurity {
+    fn from(s: SmtpSecurityArg) -> Self {
+        match s {
+            SmtpSecurityArg::None => SmtpSecurity::None,
+            SmtpSecurityArg::Starttls => SmtpSecurity::Starttls,
+            SmtpSecurityArg::Tls => SmtpSecurity::Tls,
+            SmtpSecurityArg::Opportunistic => SmtpSecurity::Opportunistic,
+        }
+    }
+}
+
+impl SmtpArgs {
+    /// The relay these flags name, `default_server` when none is given (`None`: no relay),
+    /// with the password from NETCHECK_SMTP_PASSWORD.
+    pub fn relay(&self, default_server: Option<&str>) -> Result<Option<Relay>, MailError> {
+        let Some(server) = self.smtp_server.as_deref().or(default_server) else {
+            return Ok(None);
+        };
+        Relay::new(RelayConfig {
+            server: server.to_owned(),
+            security: self.smtp_security.into(),
+            from: self.from.clone(),
+            user: self.smtp_user.clone(),
+            password: std::env::var("NETCHECK_SMTP_PASSWORD").ok(),
+        })
+        .map(Some)
+    }
 }
 
 impl CheckArgs {

@@ -2,10 +2,8 @@
 //! report to a renderer. It measures nothing itself.
 
 mod cli;
-mod mail;
 mod progress;
 mod regions;
-mod render;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -38,13 +36,8 @@ fn main() -> ExitCode {
             (None, _) => ExitCode::FAILURE,
         },
         Command::Serve(args) => serve(*args),
-        Command::Schema => {
-            let schema = netcheck_core::report::json_schema();
-            match serde_json::to_string_pretty(&schema) {
-                Ok(text) if write_stdout(&format!("{text}\n")) => ExitCode::SUCCESS,
-                _ => ExitCode::FAILURE,
-            }
-        }
+        Command::Schema => print_json(&netcheck_core::report::json_schema()),
+        Command::Openapi => print_json(&netcheck_server::openapi()),
         Command::Checks(args) => {
             let text = if args.markdown {
                 netcheck_core::checks::registry().markdown()
@@ -82,7 +75,7 @@ fn check(args: cli::CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mail = match mail::settings(&args.mail) {
+    let mail = match mail_settings(&args.mail) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("netcheck: {e}");
@@ -131,15 +124,14 @@ fn check(args: cli::CheckArgs) -> ExitCode {
             Err(_) => ran,
         })
     });
-    // Every string a peer chose is made safe to print (no terminal escapes) before any text
-    // face shows it; the JSON keeps them as they came, escaped by serde_json.
+    // The text faces clean every string a peer chose (netcheck_text); the JSON keeps them as
+    // they came, escaped by serde_json.
     let report = match report {
-        Ok(r) if args.json => r,
-        Ok(r) => netcheck_core::plain::report(&r),
+        Ok(r) => r,
         Err(denial) => {
             eprintln!(
                 "netcheck: {}",
-                netcheck_core::plain::line(&denial.to_string())
+                netcheck_text::clean_str(&denial.to_string())
             );
             return ExitCode::from(2);
         }
@@ -156,16 +148,16 @@ fn check(args: cli::CheckArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-    } else if !write_stdout(&render::report(&report)) {
+    } else if !write_stdout(&netcheck_text::report(&report)) {
         return ExitCode::FAILURE;
     }
-    if let Some(mail) = &mail {
+    if let Some((relay, to)) = &mail {
         // The mail's body is the text report, without the terminal's colours.
-        let colored = console::colors_enabled();
-        console::set_colors_enabled(false);
-        let text = render::report(&netcheck_core::plain::report(&report));
-        console::set_colors_enabled(colored);
-        match runtime.block_on(mail::send(mail, &report, text)) {
+        let sent = match netcheck_mail::Letter::of(&report, None) {
+            Ok(letter) => runtime.block_on(relay.send(&letter, to)),
+            Err(e) => Err(e),
+        };
+        match sent {
             Ok(()) => eprintln!(
                 "netcheck: the report was mailed to {}",
                 args.mail.to.join(", ")
@@ -183,9 +175,37 @@ fn check(args: cli::CheckArgs) -> ExitCode {
     }
 }
 
+/// The relay and the recipients of `--mail-to`, checked before anything runs; `None` without
+/// a `--mail-to`. `check` sends to an SMTP server on localhost unless told otherwise.
+fn mail_settings(
+    args: &cli::MailArgs,
+) -> Result<Option<(netcheck_mail::Relay, Vec<lettre::message::Mailbox>)>, netcheck_mail::MailError>
+{
+    if args.to.is_empty() {
+        return Ok(None);
+    }
+    let to = args
+        .to
+        .iter()
+        .map(|t| netcheck_mail::mailbox("--mail-to", t))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(args.smtp.relay(Some("localhost"))?.map(|relay| (relay, to)))
+}
+
 fn serve(args: cli::ServeArgs) -> ExitCode {
     let cli::Engine { options, settings } = match args.engine.public_config() {
         Ok(c) => c,
+        Err(e) => {
+            eprintln!("netcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let share = match args.smtp.relay(None) {
+        Ok(relay) => relay.map(|relay| netcheck_server::share::ShareConfig {
+            relay,
+            public_url: args.public_url.clone(),
+            per_hour: args.shares_per_hour,
+        }),
         Err(e) => {
             eprintln!("netcheck: {e}");
             return ExitCode::from(2);
@@ -219,6 +239,16 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         }
         None => None,
     };
+    if let Some(share) = &share {
+        if store.is_some() {
+            eprintln!(
+                "netcheck: sharing reports by e-mail through {}",
+                share.relay.server()
+            );
+        } else {
+            eprintln!("netcheck: no sharing by e-mail: it needs the reports kept (--database-url)");
+        }
+    }
     let config = netcheck_server::ServerConfig {
         options,
         settings,
@@ -239,6 +269,7 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             burst: args.runs_burst,
             trusted_proxies: args.trusted_proxy.clone(),
         },
+        share,
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
@@ -252,6 +283,14 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             eprintln!("netcheck: cannot serve on {}: {e}", args.listen);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `value` on stdout, pretty-printed, as docs/ keeps it.
+fn print_json(value: &serde_json::Value) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) if write_stdout(&format!("{text}\n")) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use console::style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use netcheck_core::{Event, ReportBuilder, Status};
+use netcheck_core::{Event, ReportBuilder};
+use netcheck_text::mark;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 #[derive(Debug, Clone, Copy)]
@@ -72,17 +72,6 @@ pub async fn draw(
 fn error_suffix(error: Option<&str>) -> String {
     // The error quotes peers (a server's words, a name): printed clean, on one line.
     error
-        .map(|e| format!(": {}", netcheck_core::plain::line(e)))
+        .map(|e| format!(": {}", netcheck_text::clean_str(e)))
         .unwrap_or_default()
-}
-
-/// A one-character status mark, coloured where colour is on.
-pub fn mark(status: Status) -> String {
-    match status {
-        Status::Ok => style("✓").green().to_string(),
-        Status::Warning => style("!").yellow().to_string(),
-        Status::Failed => style("✗").red().to_string(),
-        Status::TimedOut => style("⧗").red().to_string(),
-        Status::Skipped => style("-").dim().to_string(),
-    }
 }

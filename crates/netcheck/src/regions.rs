@@ -12,6 +12,7 @@ use netcheck_agent::agent::{AgentConfig, serve};
 use netcheck_agent::connect::{Credentials, connect};
 use netcheck_agent::{AgentInfo, Hub, Outcome, RegionReport, RegionsReport, Subjects};
 use netcheck_core::{RunRequest, Target};
+use netcheck_text::clean_str;
 
 use crate::cli::{AgentArgs, AgentsArgs, Engine, NatsArgs};
 
@@ -145,17 +146,18 @@ pub fn agents(args: &AgentsArgs, runtime: &tokio::runtime::Runtime) -> ExitCode 
                 out.push_str("no agent answered\n");
             }
             for p in &found {
+                // What an agent says of itself is a peer's text: cleaned before it is drawn.
                 let _ = writeln!(
                     out,
                     "{:<12} {:<24} {}/{} jobs  {}",
-                    p.agent.region,
-                    p.agent.name,
+                    clean_str(&p.agent.region),
+                    clean_str(&p.agent.name),
                     p.jobs,
                     p.max_jobs,
-                    p.agent.location.as_deref().unwrap_or("")
+                    clean_str(p.agent.location.as_deref().unwrap_or(""))
                 );
             }
-            exit_writing(&netcheck_core::plain::text(&out))
+            exit_writing(&out)
         }
         Err(e) => {
             eprintln!("netcheck: {e}");
@@ -238,7 +240,7 @@ pub fn check(
             .map(|j| crate::write_stdout(&format!("{j}\n")))
             .unwrap_or(false)
     } else {
-        crate::write_stdout(&netcheck_core::plain::text(&side_by_side(&report)))
+        crate::write_stdout(&side_by_side(&report))
     };
     if !written {
         return ExitCode::FAILURE;
@@ -268,10 +270,10 @@ fn side_by_side(report: &RegionsReport) -> String {
             .map(|a| {
                 format!(
                     "{}{}",
-                    a.name,
+                    clean_str(&a.name),
                     a.location
                         .as_deref()
-                        .map(|l| format!(", {l}"))
+                        .map(|l| format!(", {}", clean_str(l)))
                         .unwrap_or_default()
                 )
             })
@@ -282,10 +284,10 @@ fn side_by_side(report: &RegionsReport) -> String {
             r.region,
             r.outcome.as_str(),
             reach,
-            netcheck_core::plain::line(&r.reason)
+            clean_str(&r.reason)
         );
     }
-    let _ = writeln!(out, "\n{}", report.verdict.summary);
+    let _ = writeln!(out, "\n{}", clean_str(&report.verdict.summary));
     out
 }
 

@@ -2,27 +2,44 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::AppState;
 
+/// The checks, in report order.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CheckList {
+    pub checks: Vec<CheckInfo>,
+}
+
+/// One check, as it describes itself.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CheckInfo {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub needs_privileges: bool,
+    pub default_timeout_s: f64,
+}
+
 /// `GET /api/v1/checks`: every check, in report order, with its own description.
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    let checks: Vec<Value> = state
+pub async fn list(State(state): State<AppState>) -> Json<CheckList> {
+    let checks = state
         .registry
         .iter()
         .map(|c| {
             let m = c.meta();
-            json!({
-                "id": m.id,
-                "title": m.title,
-                "summary": m.summary,
-                "needs_privileges": m.needs_privileges,
-                "default_timeout_s": m.default_timeout.as_secs_f64(),
-            })
+            CheckInfo {
+                id: m.id.to_owned(),
+                title: m.title.to_owned(),
+                summary: m.summary.to_owned(),
+                needs_privileges: m.needs_privileges,
+                default_timeout_s: m.default_timeout.as_secs_f64(),
+            }
         })
         .collect();
-    Json(json!({ "checks": checks }))
+    Json(CheckList { checks })
 }
 
 /// `GET /api/v1/schema`: the JSON Schema of the report and of the streamed events.

@@ -13,18 +13,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use netcheck_core::runner::Event;
 use netcheck_core::{Registry, Report, ReportBuilder, RunRequest, Target};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
 use crate::{ApiError, AppState};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RunQuery {
+    /// A URL, a host name (IDN too), host:port or an IP address.
     target: Option<String>,
     /// Check ids, comma-separated; all when absent.
     only: Option<String>,
@@ -144,7 +146,7 @@ impl Running {
 pub async fn stream(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let plan = plan(&state, query)?;
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     let fold = ReportBuilder::new(plan.request.target.clone());
@@ -173,17 +175,14 @@ pub async fn stream(
             let state = running.state.clone();
             let kept = tokio::spawn(async move { keep(&state, &report).await }).await;
             let event = match kept {
-                Ok(Some(Ok(id))) => json_event(
-                    "stored",
-                    &serde_json::json!({ "id": id, "api": format!("/api/v1/reports/{id}"), "permalink": format!("/?report={id}") }),
-                ),
-                Ok(Some(Err(why))) => {
-                    json_event("not_stored", &serde_json::json!({ "message": why }))
-                }
+                Ok(Some(Ok(id))) => json_event("stored", &Stored::new(id)),
+                Ok(Some(Err(message))) => json_event("not_stored", &NotStored { message }),
                 Ok(None) => return None,
                 Err(e) => json_event(
                     "not_stored",
-                    &serde_json::json!({ "message": e.to_string() }),
+                    &NotStored {
+                        message: e.to_string(),
+                    },
                 ),
             };
             return Some((Ok(event), running));
@@ -213,7 +212,74 @@ pub async fn stream(
         };
         Some((Ok(event), running))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(sse(stream))
+}
+
+fn sse(stream: impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static) -> Response {
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// The `stored` event: where the report was kept.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Stored {
+    pub id: String,
+    /// `/api/v1/reports/ID`
+    pub api: String,
+    /// `/?report=ID`, the web UI's page of the kept report.
+    pub permalink: String,
+}
+
+impl Stored {
+    fn new(id: String) -> Stored {
+        Stored {
+            api: format!("/api/v1/reports/{id}"),
+            permalink: format!("/?report={id}"),
+            id,
+        }
+    }
+}
+
+/// The `not_stored` event: why the report was not kept (it was sent all the same).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NotStored {
+    pub message: String,
+}
+
+/// The `data` of one event of the stream, by its `event:` name: `started` and `finished` (the
+/// runner's events), `report`, then `stored` or `not_stored`; `error` only if the run broke.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum StreamData {
+    Event(Event),
+    Report(Box<Report>),
+    Stored(Stored),
+    NotStored(NotStored),
+    Error(crate::error::ErrorBody),
+}
+
+/// The stream's 200: `text/event-stream`, each event's data one of [`StreamData`].
+pub fn stream_docs(
+    mut op: aide::transform::TransformOperation<'_>,
+) -> aide::transform::TransformOperation<'_> {
+    let schema = aide::generate::in_context(|ctx| ctx.schema.subschema_for::<StreamData>());
+    let responses = op
+        .inner_mut()
+        .responses
+        .get_or_insert_with(Default::default);
+    responses.responses.insert(
+        aide::openapi::StatusCode::Code(200),
+        aide::openapi::ReferenceOr::Item(super::openapi::response(
+            "Server-Sent Events: `started` and `finished` as the checks run, then `report`, \
+             then `stored` or `not_stored`. Each event's `data` is JSON."
+                .into(),
+            "text/event-stream",
+            schema,
+        )),
+    );
+    op
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> SseEvent {

@@ -59,7 +59,7 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 /// One line of a history.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Entry {
     pub id: String,
     pub target: String,

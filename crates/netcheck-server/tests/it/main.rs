@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 mod guard;
+mod share;
 mod store;
 
 async fn dns() -> DnsServer {
@@ -56,6 +57,7 @@ fn server_config(
         allowed: Default::default(),
         limits: Default::default(),
         rate: Default::default(),
+        share: None,
     }
 }
 
@@ -303,4 +305,88 @@ async fn the_ui_is_served_from_its_directory_or_its_absence_explained() {
         StatusCode::NOT_FOUND
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_every_route_in_it_is_routed_with_its_errors() {
+    let dns = dns().await;
+    let router = app(server_config(dns.addr, Duration::from_secs(2), 4));
+    let (status, doc) = json_of(get(&router, "/api/v1/openapi.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc,
+        netcheck_server::openapi(),
+        "what is served is what is generated"
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let mut listed: Vec<String> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "GET /api/v1/checks",
+            "GET /api/v1/config",
+            "GET /api/v1/openapi.json",
+            "GET /api/v1/report",
+            "GET /api/v1/reports",
+            "GET /api/v1/reports/{id}",
+            "GET /api/v1/run",
+            "GET /api/v1/schema",
+            "GET /healthz",
+            "POST /api/v1/reports/{id}/share",
+        ]
+    );
+    // Each documented GET is routed here (no store, no relay: their errors, not axum's empty
+    // 404/405), and a stored report's errors are named with their codes.
+    for path in paths.keys().filter(|p| !p.ends_with("/share")) {
+        let uri = path.replace("{id}", "0123456789abcdef0123456789abcdef");
+        let response = get(&router, &uri).await;
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert!(
+            status != StatusCode::METHOD_NOT_ALLOWED
+                && !(status == StatusCode::NOT_FOUND && body.is_empty()),
+            "{path} is documented but not routed: {status}"
+        );
+    }
+    let one = &paths["/api/v1/reports/{id}"]["get"]["responses"];
+    assert_eq!(
+        one["404"]["description"],
+        "error: `no_storage`, `not_found`"
+    );
+    assert_eq!(
+        one["404"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    let share = &paths["/api/v1/reports/{id}/share"]["post"];
+    assert!(
+        share["responses"]["429"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("rate_limited")
+    );
+    assert!(
+        share["responses"].get("422").is_none(),
+        "axum's rejections are ours: 400"
+    );
+    assert_eq!(
+        share["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ShareRequest"
+    );
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(
+        codes.iter().any(|c| c == "unknown_host") && codes.len() >= 17,
+        "{codes:?}"
+    );
 }

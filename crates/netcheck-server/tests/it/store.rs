@@ -33,10 +33,10 @@ fn postgres_or_skip(test: &str) -> Option<Postgres> {
 }
 
 /// A directory of its own for one test's SQLite file, removed on drop.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new(tag: &str) -> TempDir {
+    pub(crate) fn new(tag: &str) -> TempDir {
         let dir = std::env::temp_dir().join(format!(
             "netcheck-store-{tag}-{}-{}",
             std::process::id(),
@@ -46,7 +46,7 @@ impl TempDir {
         TempDir(dir)
     }
 
-    fn file(&self) -> String {
+    pub(crate) fn file(&self) -> String {
         format!("sqlite:{}", self.0.join("reports.sqlite3").display())
     }
 }

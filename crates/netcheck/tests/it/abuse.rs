@@ -295,7 +295,7 @@ async fn a_page_title_with_terminal_escapes_is_printed_harmless() {
     let out = netcheck(&["check", &url, "--only", "site"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("Shop\u{241b}]0;owned\u{2407}\u{241b}[2J\u{fffd}1m"),
+        stdout.contains(r"Shop\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}1m"),
         "the title, its controls made visible: {stdout}"
     );
     assert!(

@@ -1,107 +1,19 @@
-//! Mailing the report to a real SMTP server: aiosmtpd (Debian's python3-aiosmtpd) storing what
-//! it receives in a maildir, read back with Python's own e-mail parser. Skips when aiosmtpd is
-//! missing unless NETCHECK_REQUIRE_SMTP=1 (set in .ci/run).
+//! Mailing the report to a real SMTP server: aiosmtpd (netcheck-testkit's `smtp`) storing what
+//! it receives in a maildir. Skips when aiosmtpd is missing unless NETCHECK_REQUIRE_SMTP=1 (set
+//! in .ci/run).
 
-use std::path::PathBuf;
-use std::time::Duration;
+use netcheck_testkit::smtp::{self, Smtp};
 
 use crate::{netcheck, peers};
 
-const PYTHON: &str = "/usr/bin/python3";
-
-fn aiosmtpd_missing() -> Option<String> {
-    let ok = std::process::Command::new(PYTHON)
-        .args(["-c", "import aiosmtpd"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    (!ok).then(|| "Debian's python3-aiosmtpd is not installed (scripts/setup)".to_owned())
-}
-
-/// An SMTP server on a free loopback port, delivering into a fresh maildir; killed when dropped.
-struct Smtp {
-    port: u16,
-    maildir: PathBuf,
-    _child: tokio::process::Child,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
-
-async fn smtp() -> Smtp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let maildir = std::env::temp_dir().join(format!("netcheck-maildir-{}", std::process::id()));
-    let child = tokio::process::Command::new(PYTHON)
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&maildir)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    Smtp {
-        port,
-        maildir,
-        _child: child,
-    }
-}
-
-/// The mails in the maildir, as Python's e-mail parser reads them.
-fn received(maildir: &std::path::Path) -> serde_json::Value {
-    let script = r#"
-import email, json, mailbox, sys
-from email import policy
-out = []
-for m in mailbox.Maildir(sys.argv[1], factory=None):
-    m = email.message_from_bytes(m.as_bytes(), policy=policy.default)
-    text = m.get_body(preferencelist=("plain",)).get_content()
-    parts = [p for p in m.iter_attachments()]
-    out.append({"subject": str(m["subject"]), "to": str(m["to"]), "from": str(m["from"]),
-                "text": text,
-                "attachments": [{"name": p.get_filename(), "type": p.get_content_type(),
-                                 "content": p.get_content().decode() if isinstance(p.get_content(), bytes) else p.get_content()} for p in parts]})
-print(json.dumps(out))
-"#;
-    let out = std::process::Command::new(PYTHON)
-        .args(["-c", script])
-        .arg(maildir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[tokio::test]
 async fn the_report_is_mailed_with_the_diagnosis_as_subject_and_the_json_attached() {
-    if let Some(why) = aiosmtpd_missing() {
-        assert!(
-            std::env::var("NETCHECK_REQUIRE_SMTP").as_deref() != Ok("1"),
-            "NETCHECK_REQUIRE_SMTP=1 but {why}"
-        );
-        eprintln!("SKIPPED the_report_is_mailed…: {why}");
+    if smtp::skip("the_report_is_mailed_with_the_diagnosis_as_subject_and_the_json_attached") {
         return;
     }
     let p = peers("mail").await;
-    let server = smtp().await;
-    let smtp_server = format!("127.0.0.1:{}", server.port);
+    let server = Smtp::start().await;
+    let smtp_server = server.server();
     let out = netcheck(&p.check_args(&[
         "--only",
         "dns,site,tls",
@@ -123,7 +35,7 @@ async fn the_report_is_mailed_with_the_diagnosis_as_subject_and_the_json_attache
         stderr.contains("the report was mailed to Ops <ops@example.test>, dev@example.test"),
         "{stderr}"
     );
-    let mails = received(&server.maildir);
+    let mails = server.received();
     let [mail] = mails.as_array().unwrap().as_slice() else {
         panic!("one mail expected: {mails:#}");
     };

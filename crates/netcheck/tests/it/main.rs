@@ -224,20 +224,23 @@ async fn a_failing_site_exits_1() {
     assert!(stdout.contains("netcheck test page"), "{stdout}");
 }
 
-#[test]
-fn docs_checks_md_is_what_the_registry_generates() {
-    let generated = std::process::Command::new(BIN)
-        .args(["checks", "--markdown"])
-        .output()
-        .unwrap();
-    let docs =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checks.md"))
-            .unwrap();
+/// What `netcheck ARGS` prints is docs/`file` as committed; the text of the file.
+fn assert_docs_generated(args: &[&str], file: &str) -> String {
+    let generated = std::process::Command::new(BIN).args(args).output().unwrap();
+    let path = format!("{}/../../docs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
         String::from_utf8_lossy(&generated.stdout),
         docs,
-        "regenerate with: netcheck checks --markdown > docs/checks.md"
+        "regenerate with: netcheck {} > docs/{file}",
+        args.join(" ")
     );
+    docs
+}
+
+#[test]
+fn docs_checks_md_is_what_the_registry_generates() {
+    assert_docs_generated(&["checks", "--markdown"], "checks.md");
 }
 
 #[test]
@@ -272,20 +275,7 @@ fn a_reader_that_goes_away_is_not_a_crash() {
 
 #[test]
 fn docs_report_schema_is_what_the_types_generate() {
-    let generated = std::process::Command::new(BIN)
-        .arg("schema")
-        .output()
-        .unwrap();
-    let docs = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/report.schema.json"
-    ))
-    .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&generated.stdout),
-        docs,
-        "regenerate with: netcheck schema > docs/report.schema.json"
-    );
+    let docs = assert_docs_generated(&["schema"], "report.schema.json");
     // And a real report validates against its own schema's required fields.
     let schema: serde_json::Value = serde_json::from_str(&docs).unwrap();
     let required = schema["report"]["required"]
@@ -296,6 +286,14 @@ fn docs_report_schema_is_what_the_types_generate() {
         required.iter().any(|r| r == "checks") && required.iter().any(|r| r == "target"),
         "{required:?}"
     );
+}
+
+#[test]
+fn docs_openapi_is_what_the_routes_generate() {
+    // web/src/api.gen.ts is generated from it in turn (npm run gen; npm test checks it).
+    let docs = assert_docs_generated(&["openapi"], "openapi.json");
+    let doc: serde_json::Value = serde_json::from_str(&docs).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
 }
 
 /// A running `netcheck serve`: killed, and its data directory removed, when dropped.
@@ -372,24 +370,41 @@ async fn serve_as(p: &Peers, allow_loopback: bool, extra: &[&std::ffi::OsStr]) -
     )
 }
 
+/// `GET path` of the server at `addr`, the whole answer as text (status line, headers, body).
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+/// A report of `p`'s site (DNS only) kept by the server at `addr`: its id.
+async fn kept_report(p: &Peers, addr: &str) -> String {
+    let answer = http_get(
+        addr,
+        &format!("/api/v1/report?target={}&only=dns", p.url("/")),
+    )
+    .await;
+    answer
+        .lines()
+        .find_map(|l| l.strip_prefix("location: /api/v1/reports/"))
+        .unwrap_or_else(|| panic!("no permalink: {answer}"))
+        .trim()
+        .to_owned()
+}
+
 /// The README's run command: `netcheck serve` with no flag for a store keeps its reports in a
 /// SQLite file under the XDG data directory, and each report has a permalink.
 #[tokio::test]
 async fn serve_keeps_reports_with_no_setup_in_sqlite_under_the_data_directory() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let p = peers("serve-store").await;
     let (served, addr) = serve(&p, &[]).await;
     let get = |path: String| {
         let addr = addr.clone();
-        async move {
-            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-            let request =
-                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-            stream.write_all(request.as_bytes()).await.unwrap();
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).await.unwrap();
-            answer
-        }
+        async move { http_get(&addr, &path).await }
     };
     let answer = get(format!("/api/v1/report?target={}&only=dns", p.url("/"))).await;
     let location = answer

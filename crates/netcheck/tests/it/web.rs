@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{peers, serve};
+use netcheck_testkit::smtp::{self, Smtp};
+
+use crate::{kept_report, peers, serve};
 
 fn web_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web")
@@ -29,14 +31,22 @@ fn missing() -> Option<String> {
     .map(|(path, what)| format!("{what} is missing: {}", path.display()))
 }
 
+/// Whether a browser test skips (true) or must fail because NETCHECK_REQUIRE_BROWSER=1.
+fn skip(test: &str) -> bool {
+    let Some(why) = missing() else {
+        return false;
+    };
+    assert!(
+        std::env::var("NETCHECK_REQUIRE_BROWSER").as_deref() != Ok("1"),
+        "NETCHECK_REQUIRE_BROWSER=1 but {why}"
+    );
+    eprintln!("SKIPPED {test}: {why}");
+    true
+}
+
 #[tokio::test]
 async fn a_person_checks_a_site_in_the_browser() {
-    if let Some(why) = missing() {
-        assert!(
-            std::env::var("NETCHECK_REQUIRE_BROWSER").as_deref() != Ok("1"),
-            "NETCHECK_REQUIRE_BROWSER=1 but {why}"
-        );
-        eprintln!("SKIPPED a_person_checks_a_site_in_the_browser: {why}");
+    if skip("a_person_checks_a_site_in_the_browser") {
         return;
     }
     let p = peers("web").await;
@@ -153,4 +163,86 @@ async fn a_person_checks_a_site_in_the_browser() {
     if std::env::var_os("NETCHECK_KEEP_SCREENSHOT").is_none() {
         let _ = std::fs::remove_file(&screenshot);
     }
+}
+
+/// What web/e2e/share.mjs saw on kept report `id`'s page, having sent it to `address` if given.
+async fn share_page(base: &str, id: &str, address: Option<&str>) -> serde_json::Value {
+    let out = tokio::process::Command::new("node")
+        .arg(web_dir().join("e2e/share.mjs"))
+        .args([base, id])
+        .args(address)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // Whether or not the server mails: the copy button, and a mailto: link with the diagnosis
+    // and the permalink; no script error.
+    assert_eq!(seen["copy"], 1, "{seen:#}");
+    let mailto = seen["mailto"].as_str().unwrap_or_default();
+    assert!(
+        mailto.starts_with("mailto:?subject=netcheck%3A%20")
+            && mailto.contains(&format!("report%3D{id}")),
+        "{seen:#}"
+    );
+    assert_eq!(seen["errors"], serde_json::json!([]), "{seen:#}");
+    seen
+}
+
+#[tokio::test]
+async fn a_person_mails_a_kept_report_from_its_page_and_without_smtp_there_is_no_form() {
+    let test = "a_person_mails_a_kept_report_from_its_page_and_without_smtp_there_is_no_form";
+    if skip(test) || smtp::skip(test) {
+        return;
+    }
+    let p = peers("web-share").await;
+    let smtp = Smtp::start().await;
+    let dist = web_dir().join("dist");
+    let relay = smtp.server();
+    let flags: Vec<&std::ffi::OsStr> = vec![
+        "--web-dir".as_ref(),
+        dist.as_os_str(),
+        "--smtp-server".as_ref(),
+        relay.as_ref(),
+        "--smtp-security".as_ref(),
+        "none".as_ref(),
+        "--mail-from".as_ref(),
+        "netcheck@example.test".as_ref(),
+    ];
+    let (_server, addr) = serve(&p, &flags).await;
+    let id = kept_report(&p, &addr).await;
+    let base = format!("http://{addr}/");
+    let seen = share_page(&base, &id, Some("ops@example.test")).await;
+    assert_eq!(seen["form"], 1, "{seen:#}");
+    assert_eq!(seen["sent"]["sent"], true, "{seen:#}");
+    let mails = smtp.received();
+    let [mail] = mails.as_array().unwrap().as_slice() else {
+        panic!("one mail expected: {mails:#}");
+    };
+    assert_eq!(mail["to"], "ops@example.test");
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("netcheck: www.netcheck.test resolves to 127.0.0.1"),
+        "{mail:#}"
+    );
+    // No --public-url: the link is made from the Host the page was reached by, one the
+    // server answers for.
+    let text = mail["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(&format!("The report: http://{addr}/?report={id}\n")),
+        "{text}"
+    );
+
+    // The same page from a server without a relay: the link and mailto:, no form.
+    let (_plain, addr) = serve(&p, &["--web-dir".as_ref(), dist.as_os_str()]).await;
+    let id = kept_report(&p, &addr).await;
+    let seen = share_page(&format!("http://{addr}/"), &id, None).await;
+    assert_eq!(seen["form"], 0, "{seen:#}");
 }
