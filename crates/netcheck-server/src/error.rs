@@ -16,6 +16,8 @@ pub enum ApiError {
     BadTarget(#[from] TargetError),
     #[error("unknown check '{id}'; the checks are: {known}")]
     UnknownCheck { id: String, known: String },
+    #[error("this server does not run the check '{id}'; it runs: {offered}")]
+    CheckNotOffered { id: String, offered: String },
     #[error("{0} reports are running, as many as this server runs at once: try again shortly")]
     Busy(usize),
     #[error("the report could not be finished: {0}")]
@@ -41,6 +43,7 @@ impl ApiError {
             ApiError::BadQuery(_) => "bad_query",
             ApiError::BadTarget(_) => "bad_target",
             ApiError::UnknownCheck { .. } => "unknown_check",
+            ApiError::CheckNotOffered { .. } => "check_not_offered",
             ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
             ApiError::NoStorage => "no_storage",

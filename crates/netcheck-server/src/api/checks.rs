@@ -6,11 +6,13 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 
-/// `GET /api/v1/checks`: every check, in report order, with its own description.
+/// `GET /api/v1/checks`: every check the server runs (its operator's `--only`), in report
+/// order, with its own description.
 pub async fn list(State(state): State<AppState>) -> Json<Value> {
     let checks: Vec<Value> = state
         .registry
         .iter()
+        .filter(|c| state.options.runs(c.meta().id))
         .map(|c| {
             let m = c.meta();
             json!({

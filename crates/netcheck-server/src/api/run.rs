@@ -26,7 +26,7 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Deserialize)]
 pub struct RunQuery {
     target: Option<String>,
-    /// Check ids, comma-separated; all when absent.
+    /// Check ids, comma-separated, among those the server runs; all of those when absent.
     only: Option<String>,
 }
 
@@ -52,6 +52,13 @@ fn plan(
                 return Err(ApiError::UnknownCheck {
                     id: id.to_owned(),
                     known: known.join(", "),
+                });
+            }
+            // A request narrows the operator's --only, never widens it.
+            if !state.options.runs(id) {
+                return Err(ApiError::CheckNotOffered {
+                    id: id.to_owned(),
+                    offered: state.options.checks.join(", "),
                 });
             }
             ids.push(id.to_owned());
