@@ -20,6 +20,15 @@ pub enum ApiError {
     CheckNotOffered { id: String, offered: String },
     #[error("{0} reports are running, as many as this server runs at once: try again shortly")]
     Busy(usize),
+    #[error(
+        "{host} was last checked {started_s} s ago; this server checks a host at most once every {cooldown_s} s (so that it cannot be used to flood one): try again in {retry_after_s} s"
+    )]
+    CoolingDown {
+        host: String,
+        started_s: u64,
+        cooldown_s: u64,
+        retry_after_s: u64,
+    },
     #[error("the report could not be finished: {0}")]
     Internal(String),
     #[error("this server keeps no reports (it was started with --database-url none)")]
@@ -45,6 +54,7 @@ impl ApiError {
             ApiError::UnknownCheck { .. } => "unknown_check",
             ApiError::CheckNotOffered { .. } => "check_not_offered",
             ApiError::Busy(_) => "busy",
+            ApiError::CoolingDown { .. } => "cooling_down",
             ApiError::Internal(_) => "internal",
             ApiError::NoStorage => "no_storage",
             ApiError::HistoryNotPublic => "history_not_public",
@@ -60,6 +70,7 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::HistoryNotPublic => StatusCode::FORBIDDEN,
+            ApiError::CoolingDown { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -82,6 +93,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        if let ApiError::CoolingDown { retry_after_s, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
         }
         response
     }

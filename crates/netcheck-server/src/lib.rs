@@ -10,6 +10,7 @@
 
 pub mod abuse;
 mod api;
+pub mod cooldown;
 mod error;
 pub mod guard;
 pub mod listen;
@@ -46,6 +47,8 @@ pub struct ServerConfig {
     pub limits: listen::Limits,
     /// Runs a client may start.
     pub rate: abuse::RateLimit,
+    /// How often one host may be reported on; zero: as often as asked.
+    pub cooldown: std::time::Duration,
 }
 
 /// Shared by every request.
@@ -59,6 +62,7 @@ pub struct AppState {
     store: Option<Arc<store::Store>>,
     public_history: bool,
     limiter: Arc<abuse::Limiter>,
+    cooldown: Arc<cooldown::Cooldown>,
 }
 
 /// The API as a router, for `serve` or for a test to call without a socket.
@@ -82,6 +86,7 @@ fn with_ui(config: ServerConfig) -> Router {
         store: config.store,
         public_history: config.public_history,
         limiter: Arc::new(abuse::Limiter::new(&config.rate)),
+        cooldown: Arc::new(cooldown::Cooldown::new(config.cooldown)),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

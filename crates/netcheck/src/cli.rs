@@ -108,6 +108,11 @@ pub struct ServeArgs {
     /// Runs one client address may start at once.
     #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().burst, env = "NETCHECK_RUNS_BURST")]
     pub runs_burst: u32,
+    /// Seconds within which one host is reported on once: a request for a host reported more
+    /// recently is answered with that report from the store (its age said), or refused (429);
+    /// 0 turns the cooldown off.
+    #[arg(long, value_name = "SECONDS", default_value_t = netcheck_server::cooldown::DEFAULT_COOLDOWN.as_secs(), env = "NETCHECK_COOLDOWN_SECS")]
+    pub cooldown_secs: u64,
     /// A proxy (CIDR, repeatable) whose X-Forwarded-For names the client; from anyone else the
     /// header is ignored.
     #[arg(

@@ -195,6 +195,7 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             burst: args.runs_burst,
             trusted_proxies: args.trusted_proxy.clone(),
         },
+        cooldown: std::time::Duration::from_secs(args.cooldown_secs),
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

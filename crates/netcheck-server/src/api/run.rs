@@ -13,7 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures::Stream;
+use axum::response::{IntoResponse, Response};
 use netcheck_core::runner::Event;
 use netcheck_core::{Registry, Report, ReportBuilder, RunRequest, Target};
 use serde::Deserialize;
@@ -21,6 +21,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
+use crate::cooldown::Recent;
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
@@ -95,12 +96,26 @@ async fn keep(state: &AppState, report: &Report) -> Option<Result<String, String
 }
 
 /// `GET /api/v1/report`: the finished report as JSON; `Location` names its permalink when it
-/// was kept.
+/// was kept. A host reported within the cooldown is answered with that report (`Age`, and
+/// `from_store` in the body).
 pub async fn report(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
-) -> Result<(HeaderMap, Json<Report>), ApiError> {
+) -> Result<Response, ApiError> {
     let plan = plan(&state, query)?;
+    if let Some(recent) = admit(&state, &plan).await? {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AGE, HeaderValue::from(recent.age_s));
+        if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/reports/{}", recent.id)) {
+            headers.insert(header::LOCATION, v);
+        }
+        let note = recent.note(state.cooldown.period());
+        let mut body = recent.report;
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("from_store".into(), note);
+        }
+        return Ok((headers, Json(body)).into_response());
+    }
     let report =
         netcheck_core::run(plan.request, state.settings.clone(), &state.registry, None).await;
     drop(plan.permit);
@@ -110,7 +125,31 @@ pub async fn report(
     {
         headers.insert(header::LOCATION, v);
     }
-    Ok((headers, Json(report)))
+    Ok((headers, Json(report)).into_response())
+}
+
+/// The cooldown's word on a planned run: `None` to run it, or the recent report to answer with.
+async fn admit(state: &AppState, plan: &Plan) -> Result<Option<Recent>, ApiError> {
+    state
+        .cooldown
+        .admit(state.store.as_deref(), &plan.request, &state.registry)
+        .await
+}
+
+/// A recent report as a stream: `from_store` (its id and age), each check's `finished`, the
+/// `report`, and `stored` with its permalink, as a run's stream would end.
+fn recent_events(recent: Recent, state: &AppState) -> Vec<Result<SseEvent, Infallible>> {
+    let note = recent.note(state.cooldown.period());
+    let mut events = vec![json_event("from_store", &note)];
+    for check in recent.report["checks"].as_array().into_iter().flatten() {
+        events.push(json_event(
+            "finished",
+            &serde_json::json!({ "event": "finished", "check": check }),
+        ));
+    }
+    events.push(json_event("report", &recent.report));
+    events.push(json_event("stored", &note));
+    events.into_iter().map(Ok).collect()
 }
 
 /// The run behind one stream; aborted when the stream is dropped (the client went away).
@@ -147,12 +186,17 @@ impl Running {
     }
 }
 
-/// `GET /api/v1/run`: the events as they happen, then the report.
+/// `GET /api/v1/run`: the events as they happen, then the report; a recent report's events
+/// when the host is within its cooldown.
 pub async fn stream(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let plan = plan(&state, query)?;
+    if let Some(recent) = admit(&state, &plan).await? {
+        let events = futures::stream::iter(recent_events(recent, &state));
+        return Ok(Sse::new(events).into_response());
+    }
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     let fold = ReportBuilder::new(plan.request.target.clone());
     let task = tokio::spawn({
@@ -190,7 +234,7 @@ pub async fn stream(
                     &serde_json::json!({ "message": e.to_string() }),
                 ),
             };
-            return Some((Ok(event), running));
+            return Some((Ok::<_, Infallible>(event), running));
         }
         if let Some(event) = running.events.recv().await {
             running.fold.apply(&event);
@@ -217,7 +261,9 @@ pub async fn stream(
         };
         Some((Ok(event), running))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> SseEvent {

@@ -19,6 +19,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+mod cooldown;
 mod guard;
 mod only;
 mod store;
@@ -57,6 +58,8 @@ fn server_config(
         allowed: Default::default(),
         limits: Default::default(),
         rate: Default::default(),
+        // Tests run one host many times; the cooldown has its own tests.
+        cooldown: Duration::ZERO,
     }
 }
 
