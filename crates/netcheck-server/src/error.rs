@@ -29,6 +29,8 @@ pub enum ApiError {
         cooldown_s: u64,
         retry_after_s: u64,
     },
+    #[error("{0}")]
+    BadApiKey(String),
     #[error("the report could not be finished: {0}")]
     Internal(String),
     #[error("this server keeps no reports (it was started with --database-url none)")]
@@ -54,6 +56,7 @@ impl ApiError {
             ApiError::UnknownCheck { .. } => "unknown_check",
             ApiError::CheckNotOffered { .. } => "check_not_offered",
             ApiError::Busy(_) => "busy",
+            ApiError::BadApiKey(_) => "bad_api_key",
             ApiError::CoolingDown { .. } => "cooling_down",
             ApiError::Internal(_) => "internal",
             ApiError::NoStorage => "no_storage",
@@ -70,6 +73,7 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NoStorage | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::HistoryNotPublic => StatusCode::FORBIDDEN,
+            ApiError::BadApiKey(_) => StatusCode::UNAUTHORIZED,
             ApiError::CoolingDown { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -93,6 +97,13 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        if matches!(self, ApiError::BadApiKey(_)) {
+            // RFC 6750 §3.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"netcheck\""),
+            );
         }
         if let ApiError::CoolingDown { retry_after_s, .. } = &self {
             response

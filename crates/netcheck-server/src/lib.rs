@@ -13,6 +13,7 @@ mod api;
 pub mod cooldown;
 mod error;
 pub mod guard;
+pub mod keys;
 pub mod listen;
 pub mod store;
 

@@ -39,6 +39,16 @@ pub enum Command {
     /// Serve the HTTP API: GET /api/v1/run?target=… streams each check's result as it
     /// finishes (Server-Sent Events), /api/v1/report answers with the report (docs/api.md).
     Serve(Box<ServeArgs>),
+    /// Manage the API keys of `netcheck serve --api-keys`.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Print a new random API key, and the line (its SHA-256) to add to the --api-keys file:
+    /// the server keeps only that line, so keep the key or give it to its user now.
+    New,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +132,17 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// A file of API keys' SHA-256 digests, one a line (`netcheck api-key new` prints a key
+    /// and its line): a request with `Authorization: Bearer KEY` for one of them runs at the
+    /// key rate; an unknown key is refused (401).
+    #[arg(long, value_name = "FILE", env = "NETCHECK_API_KEYS")]
+    pub api_keys: Option<PathBuf>,
+    /// Runs one API key may start per minute (after its burst).
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().key_per_minute, env = "NETCHECK_KEY_RUNS_PER_MINUTE")]
+    pub key_runs_per_minute: u32,
+    /// Runs one API key may start at once.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().key_burst, env = "NETCHECK_KEY_RUNS_BURST")]
+    pub key_runs_burst: u32,
     /// Connections open at once, in all (each client address holds at most 64).
     #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
     pub max_connections: usize,

@@ -21,6 +21,23 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Serve(args) => serve(*args),
+        Command::ApiKey(cli::ApiKeyCommand::New) => match netcheck_server::keys::new_key() {
+            Ok(new) => {
+                let text = format!(
+                    "API key (give it to its user; the server keeps only the line below):\n  {}\nLine for the --api-keys file:\n  {}\n",
+                    new.key, new.line
+                );
+                if write_stdout(&text) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(e) => {
+                eprintln!("netcheck: no random bytes for a key: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Schema => {
             let schema = netcheck_core::report::json_schema();
             match serde_json::to_string_pretty(&schema) {
@@ -175,6 +192,16 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         }
         None => None,
     };
+    let keys = match &args.api_keys {
+        None => Arc::default(),
+        Some(path) => match netcheck_server::keys::ApiKeys::load(path) {
+            Ok(keys) => Arc::new(keys),
+            Err(e) => {
+                eprintln!("netcheck: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let config = netcheck_server::ServerConfig {
         options,
         settings,
@@ -194,6 +221,9 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             per_minute: args.runs_per_minute,
             burst: args.runs_burst,
             trusted_proxies: args.trusted_proxy.clone(),
+            keys,
+            key_per_minute: args.key_runs_per_minute,
+            key_burst: args.key_runs_burst,
         },
         cooldown: std::time::Duration::from_secs(args.cooldown_secs),
     };

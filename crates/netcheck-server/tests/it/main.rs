@@ -21,6 +21,7 @@ use tower::ServiceExt;
 
 mod cooldown;
 mod guard;
+mod keys;
 mod only;
 mod store;
 
