@@ -1,5 +1,6 @@
 // Drives the web UI in headless Chromium (Debian's, through playwright-core) the way a person
 // would: type a target, press Check, watch the cards fill, read the diagnosis and the map; then
+// the same target again (answered from the store within the cooldown, its age said); then
 // a bad target. Prints what it saw as one JSON line for the Rust test that started the server
 // (crates/netcheck/tests/it/web.rs) to judge.
 //
@@ -56,6 +57,17 @@ try {
     await page.goto(base);
   }
 
+  // The same target again within the server's cooldown: its kept report, saying how old it is.
+  await page.fill("#target", target);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-from-store]", { timeout: 10000 });
+  const again = await page.evaluate(() => ({
+    age: Number(document.querySelector("[data-from-store]").getAttribute("data-from-store")),
+    note: document.querySelector("[data-from-store]").textContent,
+    cards: document.querySelectorAll("[data-check]").length,
+    summary: document.querySelector(".diagnosis .summary")?.textContent ?? null,
+  }));
+
   await page.fill("#target", "exa mple.com");
   await page.click("button[type=submit]");
   await page.waitForSelector("[data-error]", { timeout: 10000 });
@@ -71,7 +83,7 @@ try {
   }));
 
   const origin = new URL(base).origin;
-  console.log(JSON.stringify({ ...seen, permalink, bad, foreign, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
+  console.log(JSON.stringify({ ...seen, permalink, again, bad, foreign, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
 } finally {
   await browser.close();
 }

@@ -117,7 +117,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Check ids, comma-separated; all when absent. */
+                    /** @description Check ids, comma-separated, among those the server runs; all of those when absent. */
                     only?: string;
                     /** @description A URL, a host name (IDN too), host:port or an IP address. */
                     target?: string;
@@ -137,7 +137,7 @@ export interface paths {
                         "application/json": components["schemas"]["Report"];
                     };
                 };
-                /** @description error: `missing_target`, `bad_query`, `bad_target`, `unknown_check` */
+                /** @description error: `missing_target`, `bad_query`, `bad_target`, `unknown_check`, `check_not_offered` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -146,7 +146,16 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description error: `forbidden_origin` */
+                /** @description error: `bad_api_key` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `forbidden_target`, `forbidden_origin` */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -164,7 +173,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description error: `rate_limited` */
+                /** @description error: `rate_limited`, `cooling_down` */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -491,7 +500,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Check ids, comma-separated; all when absent. */
+                    /** @description Check ids, comma-separated, among those the server runs; all of those when absent. */
                     only?: string;
                     /** @description A URL, a host name (IDN too), host:port or an IP address. */
                     target?: string;
@@ -511,7 +520,7 @@ export interface paths {
                         "text/event-stream": components["schemas"]["StreamData"];
                     };
                 };
-                /** @description error: `missing_target`, `bad_query`, `bad_target`, `unknown_check` */
+                /** @description error: `missing_target`, `bad_query`, `bad_target`, `unknown_check`, `check_not_offered` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -520,7 +529,16 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description error: `forbidden_origin` */
+                /** @description error: `bad_api_key` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `forbidden_target`, `forbidden_origin` */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -538,7 +556,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description error: `rate_limited` */
+                /** @description error: `rate_limited`, `cooling_down` */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -768,7 +786,7 @@ export interface components {
          * @description What went wrong, as a program reads it.
          * @enum {string}
          */
-        ErrorCode: "missing_target" | "bad_query" | "bad_target" | "forbidden_target" | "unknown_check" | "busy" | "internal" | "no_storage" | "history_not_public" | "bad_id" | "not_found" | "storage_unavailable" | "bad_body" | "bad_recipient" | "rate_limited" | "mail_failed" | "unknown_host" | "forbidden_origin";
+        ErrorCode: "missing_target" | "bad_query" | "bad_target" | "forbidden_target" | "unknown_check" | "check_not_offered" | "bad_api_key" | "cooling_down" | "busy" | "internal" | "no_storage" | "history_not_public" | "bad_id" | "not_found" | "storage_unavailable" | "bad_body" | "bad_recipient" | "rate_limited" | "mail_failed" | "unknown_host" | "forbidden_origin";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description Written for a person: what was wrong and how to fix it. */
@@ -1024,9 +1042,22 @@ export interface components {
         };
         /** @description One RDAP query and its answer. */
         RdapAnswer: {
+            /**
+             * Format: uint
+             * @description Bytes of the answer's body.
+             * @default 0
+             */
+            bytes: number;
             error?: string | null;
-            /** @description The JSON as the server sent it. */
+            /** @description The JSON as the server sent it, when it is at most 64 KiB. */
             raw?: unknown;
+            raw_text?: string | null;
+            /**
+             * @description Set when the JSON was longer than 64 KiB: `raw` is absent and `raw_text` holds the first
+             *     64 KiB of it (the fields were read from all of it).
+             * @default false
+             */
+            raw_truncated: boolean;
             /** Format: uint16 */
             status?: number | null;
             /** Format: double */
@@ -1168,7 +1199,7 @@ export interface components {
          */
         ResolverSource: "system" | "configured";
         RunQuery: {
-            /** @description Check ids, comma-separated; all when absent. */
+            /** @description Check ids, comma-separated, among those the server runs; all of those when absent. */
             only?: string | null;
             /** @description A URL, a host name (IDN too), host:port or an IP address. */
             target?: string | null;
@@ -1380,7 +1411,13 @@ export interface components {
             /** @description What this server is in the chain; unknown for a first server that did not answer. */
             role?: components["schemas"]["HopRole"] | null;
             server: string;
+            /** @description The first 64 KiB of what arrived, decoded (the fields were read from all of it). */
             text: string;
+            /**
+             * @description `text` is shorter than what arrived: only its first 64 KiB are kept in the report.
+             * @default false
+             */
+            text_truncated: boolean;
             /** Format: double */
             time_ms: number;
             /**

@@ -74,6 +74,7 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
   }
   const byId = new Map<string, HTMLElement>();
   let reported: Report | null = null;
+  let fromStore: { age_s: number; cooldown_s: number } | null = null;
   await readEvents(response.body, (event) => {
     if (signal.aborted) return;
     let data;
@@ -92,10 +93,17 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
       const card = byId.get(check.id) ?? startedCard(check.id, check.title);
       if (!card.isConnected) cards.append(card);
       finish(card, check);
+    } else if (event.name === "from_store") {
+      fromStore = data;
     } else if (event.name === "report") {
       const report = data as Report;
       reported = report;
       verdict.replaceChildren(diagnosisBanner(report));
+      if (fromStore) {
+        verdict.querySelector(".diagnosis")?.append(
+          el("p", { class: "note", "data-from-store": String(fromStore.age_s) }, `From a report made ${fromStore.age_s} s ago: this server checks a host at most once every ${fromStore.cooldown_s} s.`),
+        );
+      }
       showRoute(report);
     } else if (event.name === "stored") {
       const stored = data as Stored;

@@ -182,7 +182,7 @@ impl Context {
     }
 
     /// Places `addresses` with the run's geolocation and ASN databases, found once per run and
-    /// each read on first use, on a blocking thread (they are large files). Reserved ranges
+    /// each read on first use, once per process, on a blocking thread (they are large files). Reserved ranges
     /// are named without any database. An error says why there is no database to use.
     pub async fn place(&self, addresses: Vec<IpAddr>) -> Result<Placed, String> {
         let geo = if addresses

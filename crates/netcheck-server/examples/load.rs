@@ -138,9 +138,11 @@ async fn main() {
         rate: netcheck_server::abuse::RateLimit {
             per_minute: 1_000_000,
             burst: 1_000_000,
-            trusted_proxies: Vec::new(),
+            ..Default::default()
         },
         share: None,
+        // Every report of the load is of one host: the cooldown would answer them from the store.
+        cooldown: Duration::ZERO,
     };
     tokio::spawn(netcheck_server::serve(listener, config));
 

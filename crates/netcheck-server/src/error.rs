@@ -21,8 +21,21 @@ pub enum ApiError {
     ForbiddenTarget(#[from] netcheck_core::dial::Denial),
     #[error("unknown check '{id}'; the checks are: {known}")]
     UnknownCheck { id: String, known: String },
+    #[error("this server does not run the check '{id}'; it runs: {offered}")]
+    CheckNotOffered { id: String, offered: String },
     #[error("{0} reports are running, as many as this server runs at once: try again shortly")]
     Busy(usize),
+    #[error(
+        "{host} was last checked {started_s} s ago; this server checks a host at most once every {cooldown_s} s (so that it cannot be used to flood one): try again in {retry_after_s} s"
+    )]
+    CoolingDown {
+        host: String,
+        started_s: u64,
+        cooldown_s: u64,
+        retry_after_s: u64,
+    },
+    #[error("{0}")]
+    BadApiKey(String),
     #[error("the report could not be finished: {0}")]
     Internal(String),
     #[error("this server keeps no reports (it was started with --database-url none)")]
@@ -63,6 +76,9 @@ pub enum ErrorCode {
     BadTarget,
     ForbiddenTarget,
     UnknownCheck,
+    CheckNotOffered,
+    BadApiKey,
+    CoolingDown,
     Busy,
     Internal,
     NoStorage,
@@ -86,6 +102,9 @@ impl ErrorCode {
             ErrorCode::BadTarget => "bad_target",
             ErrorCode::ForbiddenTarget => "forbidden_target",
             ErrorCode::UnknownCheck => "unknown_check",
+            ErrorCode::CheckNotOffered => "check_not_offered",
+            ErrorCode::BadApiKey => "bad_api_key",
+            ErrorCode::CoolingDown => "cooling_down",
             ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
             ErrorCode::NoStorage => "no_storage",
@@ -110,13 +129,15 @@ impl ErrorCode {
             ErrorCode::HistoryNotPublic
             | ErrorCode::ForbiddenOrigin
             | ErrorCode::ForbiddenTarget => StatusCode::FORBIDDEN,
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited | ErrorCode::CoolingDown => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::BadApiKey => StatusCode::UNAUTHORIZED,
             ErrorCode::MailFailed => StatusCode::BAD_GATEWAY,
             ErrorCode::UnknownHost => StatusCode::MISDIRECTED_REQUEST,
             ErrorCode::MissingTarget
             | ErrorCode::BadQuery
             | ErrorCode::BadTarget
             | ErrorCode::UnknownCheck
+            | ErrorCode::CheckNotOffered
             | ErrorCode::BadId
             | ErrorCode::BadBody
             | ErrorCode::BadRecipient => StatusCode::BAD_REQUEST,
@@ -145,6 +166,9 @@ impl ApiError {
             ApiError::BadTarget(_) => ErrorCode::BadTarget,
             ApiError::ForbiddenTarget(_) => ErrorCode::ForbiddenTarget,
             ApiError::UnknownCheck { .. } => ErrorCode::UnknownCheck,
+            ApiError::CheckNotOffered { .. } => ErrorCode::CheckNotOffered,
+            ApiError::BadApiKey(_) => ErrorCode::BadApiKey,
+            ApiError::CoolingDown { .. } => ErrorCode::CoolingDown,
             ApiError::Busy(_) => ErrorCode::Busy,
             ApiError::Internal(_) => ErrorCode::Internal,
             ApiError::NoStorage => ErrorCode::NoStorage,
@@ -188,10 +212,18 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             ApiError::Busy(_) => Some(2),
             ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
+            ApiError::CoolingDown { retry_after_s, .. } => Some(*retry_after_s),
             _ => None,
         };
         if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if matches!(self, ApiError::BadApiKey(_)) {
+            // RFC 6750 §3.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"netcheck\""),
+            );
         }
         response
     }

@@ -10,8 +10,10 @@
 
 pub mod abuse;
 mod api;
+pub mod cooldown;
 mod error;
 pub mod guard;
+pub mod keys;
 pub mod listen;
 pub mod share;
 pub mod store;
@@ -50,6 +52,8 @@ pub struct ServerConfig {
     pub rate: abuse::RateLimit,
     /// Sharing a kept report by e-mail; off without it (or without a store).
     pub share: Option<share::ShareConfig>,
+    /// How often one host may be reported on; zero: as often as asked.
+    pub cooldown: std::time::Duration,
 }
 
 /// Shared by every request.
@@ -64,6 +68,7 @@ pub struct AppState {
     public_history: bool,
     limiter: Arc<abuse::Limiter>,
     share: Option<Arc<share::Sharing>>,
+    cooldown: Arc<cooldown::Cooldown>,
 }
 
 impl AppState {
@@ -97,6 +102,7 @@ fn with_ui(config: ServerConfig) -> Router {
         share: config
             .share
             .map(|s| Arc::new(share::Sharing::new(s, !config.allowed.hosts.is_empty()))),
+        cooldown: Arc::new(cooldown::Cooldown::new(config.cooldown)),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

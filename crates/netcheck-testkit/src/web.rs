@@ -1,4 +1,5 @@
-//! HTTP and HTTPS servers (hyper, rustls) with the routes the site check is tested against, and
+//! HTTP and HTTPS servers (hyper, rustls) with the routes the site check is tested against (a
+//! hostile deeply nested page among them), and
 //! two raw TCP peers: one that answers a byte a second, one that refuses every TLS version.
 
 use std::collections::HashMap;
@@ -208,6 +209,14 @@ fn route(req: Request<Incoming>, files: &HashMap<String, Vec<u8>>) -> Response<B
                 &[("content-type", "application/octet-stream")],
                 StreamBody::new(stream).boxed(),
             )
+        }
+        // A hostile page: its title, then DEPTH unclosed <div> (a DOM of it costs minutes).
+        ["nested", depth] => {
+            let depth: usize = depth.parse().unwrap_or(0);
+            let mut page =
+                b"<!doctype html><html><head><title>nested page</title></head><body>".to_vec();
+            page.extend(std::iter::repeat_n(b"<div>".as_slice(), depth).flatten());
+            respond(StatusCode::OK, &[("content-type", "text/html")], full(page))
         }
         ["slow-body"] => {
             let stream = futures::stream::unfold(0u32, |i| async move {

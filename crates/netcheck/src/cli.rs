@@ -48,6 +48,16 @@ pub enum Command {
     /// Serve the HTTP API: GET /api/v1/run?target=… streams each check's result as it
     /// finishes (Server-Sent Events), /api/v1/report answers with the report (docs/api.md).
     Serve(Box<ServeArgs>),
+    /// Manage the API keys of `netcheck serve --api-keys`.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Print a new random API key, and the line (its SHA-256) to add to the --api-keys file:
+    /// the server keeps only that line, so keep the key or give it to its user now.
+    New,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +127,11 @@ pub struct ServeArgs {
     /// Runs one client address may start at once.
     #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().burst, env = "NETCHECK_RUNS_BURST")]
     pub runs_burst: u32,
+    /// Seconds within which one host is reported on once: a request for a host reported more
+    /// recently is answered with that report from the store (its age said), or refused (429);
+    /// 0 turns the cooldown off.
+    #[arg(long, value_name = "SECONDS", default_value_t = netcheck_server::cooldown::DEFAULT_COOLDOWN.as_secs(), env = "NETCHECK_COOLDOWN_SECS")]
+    pub cooldown_secs: u64,
     /// A proxy (CIDR, repeatable) whose X-Forwarded-For names the client; from anyone else the
     /// header is ignored.
     #[arg(
@@ -126,6 +141,17 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// A file of API keys' SHA-256 digests, one a line (`netcheck api-key new` prints a key
+    /// and its line): a request with `Authorization: Bearer KEY` for one of them runs at the
+    /// key rate; an unknown key is refused (401).
+    #[arg(long, value_name = "FILE", env = "NETCHECK_API_KEYS")]
+    pub api_keys: Option<PathBuf>,
+    /// Runs one API key may start per minute (after its burst).
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().key_per_minute, env = "NETCHECK_KEY_RUNS_PER_MINUTE")]
+    pub key_runs_per_minute: u32,
+    /// Runs one API key may start at once.
+    #[arg(long, value_name = "N", default_value_t = netcheck_server::abuse::RateLimit::default().key_burst, env = "NETCHECK_KEY_RUNS_BURST")]
+    pub key_runs_burst: u32,
     /// Connections open at once, in all (each client address holds at most 64).
     #[arg(long, value_name = "N", default_value_t = netcheck_server::listen::Limits::default().max_connections)]
     pub max_connections: usize,

@@ -36,6 +36,23 @@ fn main() -> ExitCode {
             (None, _) => ExitCode::FAILURE,
         },
         Command::Serve(args) => serve(*args),
+        Command::ApiKey(cli::ApiKeyCommand::New) => match netcheck_server::keys::new_key() {
+            Ok(new) => {
+                let text = format!(
+                    "API key (give it to its user; the server keeps only the line below):\n  {}\nLine for the --api-keys file:\n  {}\n",
+                    new.key, new.line
+                );
+                if write_stdout(&text) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(e) => {
+                eprintln!("netcheck: no random bytes for a key: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Schema => print_json(&netcheck_core::report::json_schema()),
         Command::Openapi => print_json(&netcheck_server::openapi()),
         Command::Checks(args) => {
@@ -249,6 +266,16 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             eprintln!("netcheck: no sharing by e-mail: it needs the reports kept (--database-url)");
         }
     }
+    let keys = match &args.api_keys {
+        None => Arc::default(),
+        Some(path) => match netcheck_server::keys::ApiKeys::load(path) {
+            Ok(keys) => Arc::new(keys),
+            Err(e) => {
+                eprintln!("netcheck: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let config = netcheck_server::ServerConfig {
         options,
         settings,
@@ -268,8 +295,12 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             per_minute: args.runs_per_minute,
             burst: args.runs_burst,
             trusted_proxies: args.trusted_proxy.clone(),
+            keys,
+            key_per_minute: args.key_runs_per_minute,
+            key_burst: args.key_runs_burst,
         },
         share,
+        cooldown: std::time::Duration::from_secs(args.cooldown_secs),
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -1,7 +1,7 @@
 //! The `registration` check: who registered the name (or holds the address block). RDAP where
 //! the TLD offers it (IANA's bootstrap says), and WHOIS following referrals from IANA to the
 //! registry and the registrar, both asked at once; RDAP's fields come first, WHOIS fills the
-//! gaps, and both raw answers are kept. The registrable domain is found with the public
+//! gaps, and both raw answers are kept (their first 64 KiB each, `registration::kept`). The registrable domain is found with the public
 //! suffix list: `www.bbc.co.uk` asks about `bbc.co.uk`.
 
 use std::net::IpAddr;
@@ -128,10 +128,11 @@ impl Check for RegistrationCheck {
         );
         let mut registration = Registration::default();
         let (rdap, rdap_skipped) = match rdap_outcome {
-            Ok(answer) => {
+            Ok(mut answer) => {
                 if let Some(raw) = &answer.raw {
                     registration = rdap::fields(raw);
                 }
+                answer.keep_bounded();
                 (Some(answer), None)
             }
             Err(why) => (None, Some(why.to_string())),
@@ -145,6 +146,9 @@ impl Check for RegistrationCheck {
             let query = query.clone();
             move || {
                 let merged = merge(&hops, &query, root_is_iana);
+                // Read in full above; kept bounded in the report.
+                let mut hops = hops;
+                hops.iter_mut().for_each(WhoisHop::keep_bounded);
                 (hops, merged)
             }
         })
@@ -281,7 +285,7 @@ pub fn assess(report: &RegistrationReport) -> Vec<Finding> {
     if let Some(e) = report.rdap.as_ref().and_then(|a| a.error.as_ref()) {
         findings.push(Finding::warning(&RDAP_PROBLEM, e.clone()));
     }
-    let rdap_answered = report.rdap.as_ref().is_some_and(|a| a.raw.is_some());
+    let rdap_answered = report.rdap.as_ref().is_some_and(RdapAnswer::answered);
     if !rdap_answered && report.whois.iter().all(|h| h.text.is_empty()) {
         findings.push(Finding::warning(
             &WHOIS_NO_ANSWER,
@@ -365,6 +369,7 @@ mod tests {
             bytes: text.len(),
             truncated: false,
             text: text.into(),
+            text_truncated: false,
             referral: None,
             role: None,
             error: None,

@@ -11,7 +11,7 @@ use url::Url;
 use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
 use crate::report::Finding;
 use crate::tls::verdict::Verdict;
-use crate::web::html::{PageFacts, is_html, page_facts};
+use crate::web::html::{PageFacts, is_html, read_page};
 use crate::web::security::SecurityHeaders;
 use crate::web::{Exchange, FetchError, HttpClient, Timings, fetch, redirect_target};
 
@@ -218,10 +218,14 @@ async fn follow(
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let page = (last.is_some_and(|h| h.status.is_some())
+    let page = if last.is_some_and(|h| h.status.is_some())
         && is_html(content_type)
-        && !response.body.is_empty())
-    .then(|| page_facts(&response.body, content_type));
+        && !response.body.is_empty()
+    {
+        read_page(response.body.clone(), content_type.map(str::to_owned)).await
+    } else {
+        None
+    };
     let mut timings = hops.first().map(|h| h.timings.clone()).unwrap_or_default();
     timings.total_ms = crate::report::millis(started.elapsed());
     SiteReport {

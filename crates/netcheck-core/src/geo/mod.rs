@@ -8,6 +8,7 @@
 //! ASN data comes from ip-location-db's CSV ranges (`start,end,asn,org`) or a GeoLite2-ASN mmdb.
 
 pub mod asn;
+mod shared;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -16,9 +17,19 @@ use maxminddb::Reader;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use std::sync::OnceLock;
-
 use asn::{AsnFile, AsnTable};
+use shared::{FileCache, Slot};
+
+/// The MaxMind-format files this process has read, shared by every run.
+static READERS: FileCache<Reader<Vec<u8>>> = FileCache::new();
+/// ASN range files that had to be loaded and sorted, shared likewise.
+static ASN_TABLES: FileCache<AsnTable> = FileCache::new();
+
+/// How many times this process read `path` into memory (once, however many runs used it,
+/// unless the file changed on disk): a figure for tests and diagnostics.
+pub fn times_read(path: &Path) -> usize {
+    READERS.reads(path) + ASN_TABLES.reads(path)
+}
 
 /// What DB-IP's licence asks every display of its data to carry.
 pub const DBIP_ATTRIBUTION: &str = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0";
@@ -65,26 +76,26 @@ impl Location {
     }
 }
 
-/// A database file, read the first time an address needs it: a city database is tens of
-/// megabytes, and a run that places only IPv4 addresses never reads the IPv6 one.
+/// A database file, read the first time an address needs it (a city database is tens of
+/// megabytes, and a run that places only IPv4 addresses never reads the IPv6 one), once for the
+/// whole process.
 struct LazyDb {
     path: PathBuf,
-    reader: OnceLock<Result<Reader<Vec<u8>>, String>>,
+    reader: Slot<Reader<Vec<u8>>>,
 }
 
 impl LazyDb {
     fn new(path: &Path) -> LazyDb {
         LazyDb {
             path: path.to_owned(),
-            reader: OnceLock::new(),
+            reader: READERS.slot(path),
         }
     }
 
     fn get(&self) -> Option<&Reader<Vec<u8>>> {
-        self.reader
-            .get_or_init(|| {
-                Reader::open_readfile(&self.path)
-                    .map_err(|e| format!("{}: {e}", self.path.display()))
+        READERS
+            .get(&self.reader, &self.path, |path| {
+                Reader::open_readfile(path).map_err(|e| format!("{}: {e}", path.display()))
             })
             .as_ref()
             .ok()
@@ -110,11 +121,12 @@ impl LazyDb {
     }
 }
 
-/// An ASN range file: searched in place, or loaded and sorted if it turns out unsorted.
+/// An ASN range file: searched in place, or loaded and sorted (once per process) if it turns
+/// out unsorted.
 struct AsnSource {
     path: PathBuf,
     file: Result<AsnFile, String>,
-    loaded: OnceLock<Result<AsnTable, String>>,
+    loaded: Slot<AsnTable>,
 }
 
 impl AsnSource {
@@ -132,9 +144,9 @@ impl AsnSource {
         match searched {
             Ok(hit) => hit,
             Err(_) => {
-                let table = self.loaded.get_or_init(|| {
+                let table = ASN_TABLES.get(&self.loaded, &self.path, |path| {
                     let mut t = AsnTable::default();
-                    t.load(&self.path).map(|()| t)
+                    t.load(path).map(|()| t)
                 });
                 let (asn, org) = table.as_ref().ok()?.lookup(ip)?;
                 Some((asn, org.to_owned()))
@@ -180,7 +192,8 @@ pub struct Placed {
     pub problems: Vec<String>,
 }
 
-/// The databases of one run. Each file is read when an address first needs it, then kept.
+/// The databases of one run. Each file is read when an address first needs it, once for every
+/// run of the process (shared.rs).
 pub struct GeoDb {
     cities: Vec<LazyDb>,
     /// GeoLite2-ASN databases, read after the city ones.
@@ -228,7 +241,7 @@ impl GeoDb {
                 db.asn_files.push(AsnSource {
                     path: path.clone(),
                     file: AsnFile::open(path).map_err(|e| e.to_string()),
-                    loaded: OnceLock::new(),
+                    loaded: ASN_TABLES.slot(path),
                 });
             }
         }

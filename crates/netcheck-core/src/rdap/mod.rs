@@ -227,11 +227,41 @@ pub struct RdapAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub time_ms: f64,
-    /// The JSON as the server sent it.
+    /// Bytes of the answer's body.
+    #[serde(default)]
+    pub bytes: usize,
+    /// The JSON as the server sent it, when it is at most 64 KiB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<Value>,
+    /// Set when the JSON was longer than 64 KiB: `raw` is absent and `raw_text` holds the first
+    /// 64 KiB of it (the fields were read from all of it).
+    #[serde(default)]
+    pub raw_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl RdapAnswer {
+    /// The server answered with JSON (kept whole or in part).
+    pub fn answered(&self) -> bool {
+        self.raw.is_some() || self.raw_truncated
+    }
+
+    /// Keeps the JSON whole when its text is at most 64 KiB, else the first 64 KiB of its text,
+    /// once its fields have been read.
+    pub fn keep_bounded(&mut self) {
+        let Some(raw) = &self.raw else { return };
+        let Ok(mut text) = serde_json::to_string(raw) else {
+            return;
+        };
+        if crate::registration::kept::cut(&mut text) {
+            self.raw = None;
+            self.raw_text = Some(text);
+            self.raw_truncated = true;
+        }
+    }
 }
 
 /// RFC 9082 §3.1.3 and §3.1.1: `{base}domain/{name}` or `{base}ip/{address}`.
@@ -257,7 +287,10 @@ pub async fn lookup(
         url: url.clone(),
         status: None,
         time_ms: 0.0,
+        bytes: 0,
         raw: None,
+        raw_truncated: false,
+        raw_text: None,
         error: None,
     };
     let parsed = match Url::parse(&url) {
@@ -270,13 +303,18 @@ pub async fn lookup(
     let (exchanges, response) = get_following(client, &parsed, deadline, ACCEPT_RDAP, 3).await;
     answer.time_ms = millis(started.elapsed());
     answer.status = exchanges.last().and_then(|e| e.status);
+    answer.bytes = response.as_ref().map_or(0, |r| r.body.len());
     match (answer.status, response) {
-        (Some(200), Some(r)) if r.body.len() <= MAX_ANSWER => {
-            match serde_json::from_slice::<Value>(&r.body) {
-                Ok(v) => answer.raw = Some(v),
-                Err(e) => answer.error = Some(format!("the RDAP answer is not JSON: {e}")),
-            }
+        (Some(200), Some(r)) if r.body.len() > MAX_ANSWER || r.truncated => {
+            answer.error = Some(format!(
+                "the RDAP answer is longer than {} KiB: not read",
+                MAX_ANSWER.min(client.max_body_bytes) / 1024
+            ))
         }
+        (Some(200), Some(r)) => match serde_json::from_slice::<Value>(&r.body) {
+            Ok(v) => answer.raw = Some(v),
+            Err(e) => answer.error = Some(format!("the RDAP answer is not JSON: {e}")),
+        },
         (Some(404), _) => {
             answer.error = Some(format!("the RDAP server does not know {domain} (404)"))
         }

@@ -2,9 +2,10 @@
 //! when, with which name servers and status. Both protocols that give it fill the same
 //! [`Registration`]: RDAP from its JSON (`rdap/`), WHOIS from its text (`whois::parse`); the
 //! registration check merges them, RDAP first. The registries' ways of writing a date, which
-//! both need, are read by [`dates`].
+//! both need, are read by [`dates`]; how much of their raw answers a report keeps is [`kept`]'s.
 
 pub mod dates;
+pub mod kept;
 
 use serde::{Deserialize, Serialize};
 

@@ -59,7 +59,11 @@ pub struct WhoisHop {
     /// The answer was longer than the cap, or the server did not close in time; `text` is what
     /// arrived.
     pub truncated: bool,
+    /// The first 64 KiB of what arrived, decoded (the fields were read from all of it).
     pub text: String,
+    /// `text` is shorter than what arrived: only its first 64 KiB are kept in the report.
+    #[serde(default)]
+    pub text_truncated: bool,
     /// The next server this answer pointed to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral: Option<String>,
@@ -68,6 +72,13 @@ pub struct WhoisHop {
     pub role: Option<HopRole>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl WhoisHop {
+    /// Keeps at most the first 64 KiB of the text, once its fields have been read.
+    pub fn keep_bounded(&mut self) {
+        self.text_truncated |= crate::registration::kept::cut(&mut self.text);
+    }
 }
 
 /// What a server is in the chain, by what it answered and who referred to it.
@@ -242,6 +253,7 @@ async fn ask(
         bytes: 0,
         truncated: false,
         text: String::new(),
+        text_truncated: false,
         referral: None,
         role: None,
         error: None,
@@ -436,6 +448,7 @@ mod tests {
             time_ms: 1.0,
             bytes: text.len(),
             truncated: false,
+            text_truncated: false,
             text: text.into(),
             referral: None,
             role,

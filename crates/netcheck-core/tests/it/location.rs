@@ -113,6 +113,44 @@ async fn a_dbip_shaped_database_and_an_asn_table_place_an_address() {
 }
 
 #[tokio::test]
+async fn runs_one_after_another_and_at_once_share_one_read_of_a_database() {
+    let city = temp("dbip-city-shared.mmdb");
+    write_mmdb(
+        &city,
+        "DBIP-City-Lite-test",
+        "1.1.1.0/24",
+        "country_code => 'AU'",
+        "country_code => 'utf8_string'",
+    );
+    assert_eq!(netcheck_core::geo::times_read(&city), 0);
+    let setup = || config(vec![city.clone()], vec![]);
+    let first = run("1.1.1.1", setup()).await;
+    let (second, third) = tokio::join!(run("1.1.1.1", setup()), run("1.1.1.2", setup()));
+    for report in [&first, &second, &third] {
+        assert_eq!(
+            data(report).locations[0].country_code.as_deref(),
+            Some("AU")
+        );
+    }
+    assert_eq!(netcheck_core::geo::times_read(&city), 1);
+    // A file rewritten on disk (here of another size) is another file: the next run reads it.
+    write_mmdb(
+        &city,
+        "DBIP-City-Lite-test",
+        "1.1.1.0/24",
+        "country_code => 'NZ', city => 'Wellington'",
+        "country_code => 'utf8_string', city => 'utf8_string'",
+    );
+    let after = run("1.1.1.1", setup()).await;
+    assert_eq!(
+        data(&after).locations[0].country_code.as_deref(),
+        Some("NZ")
+    );
+    assert_eq!(netcheck_core::geo::times_read(&city), 2);
+    let _ = std::fs::remove_file(city);
+}
+
+#[tokio::test]
 async fn a_geolite2_shaped_database_is_read_too() {
     let city = temp("geolite2-city-test.mmdb");
     write_mmdb(

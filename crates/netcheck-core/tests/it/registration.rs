@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use netcheck_core::Status;
 use netcheck_core::checks::registration::RegistrationReport;
+use netcheck_core::registration::kept::KEPT_BYTES;
 use netcheck_core::report::Section;
 use netcheck_testkit::whois::{WhoisBehaviour, WhoisServer};
 
@@ -254,6 +255,79 @@ async fn rdap_comes_first_and_whois_fills_the_gaps() {
             .iter()
             .any(|f| f.code == "rdap_problem")
     );
+}
+
+/// Registrar lines, `filler` bytes of remarks, then an expiry date the fields must still find.
+fn huge_whois_answer(marker: &str, filler: usize) -> String {
+    let mut text =
+        format!("Domain Name: EXAMPLE.COM\r\n% {marker}\r\nRegistrar: Huge Registrar\r\n");
+    while text.len() < filler {
+        text.push_str("% lorem ipsum dolor sit amet, consectetur adipiscing elit\r\n");
+    }
+    text.push_str("Registry Expiry Date: 2999-08-13T04:00:00Z\r\n");
+    text
+}
+
+#[tokio::test]
+async fn a_huge_whois_or_rdap_answer_is_read_in_full_and_kept_once_and_bounded() {
+    let marker = "NETCHECK-RAW-MARKER-7f3a";
+    let root = WhoisServer::start(answering(&[(
+        "example.com",
+        huge_whois_answer(marker, 900 * 1024),
+    )]))
+    .await;
+    let remarks: Vec<String> = (0..12_000)
+        .map(|i| format!(r#"{{"description":["remark {i} of a registry that says a lot"]}}"#))
+        .collect();
+    let rdap_json = format!(
+        r#"{{"objectClassName":"domain","ldhName":"EXAMPLE.COM","note":"{marker}","remarks":[{}],
+          "events":[{{"eventAction":"registration","eventDate":"1995-08-14T04:00:00Z"}}]}}"#,
+        remarks.join(",")
+    );
+    assert!(rdap_json.len() > 512 * 1024);
+    let files = HashMap::from([("rdap/domain/example.com".to_owned(), rdap_json.into_bytes())]);
+    let rdap_server = netcheck_testkit::web::WebServer::start(None, files).await;
+    let mut cfg = config(&root.addr.to_string());
+    cfg.settings.rdap_bootstrap = bootstrap(Some(rdap_server.addr));
+    let report = run("example.com", cfg).await;
+    let r = data(&report);
+
+    // Every field was read from the whole answers, the end of each included.
+    assert_eq!(
+        r.registration.created.as_deref(),
+        Some("1995-08-14T04:00:00Z")
+    );
+    assert_eq!(
+        r.registration.expires.as_deref(),
+        Some("2999-08-13T04:00:00Z")
+    );
+    assert_eq!(r.registration.registrar.as_deref(), Some("Huge Registrar"));
+
+    let hop = &r.whois[0];
+    assert!(hop.bytes > 900 * 1024, "{}", hop.bytes);
+    assert!(!hop.truncated, "the whole answer was read");
+    assert!(hop.text_truncated);
+    assert!(hop.text.len() <= KEPT_BYTES && hop.text.len() > KEPT_BYTES - 100);
+    let rdap = r.rdap.as_ref().unwrap();
+    assert!(rdap.raw_truncated && rdap.raw.is_none(), "{:?}", rdap.error);
+    assert!(rdap.bytes > 512 * 1024);
+    let kept = rdap.raw_text.as_deref().unwrap();
+    assert!(kept.len() <= KEPT_BYTES && kept.starts_with('{'));
+    assert!(
+        !check(&report, "registration")
+            .findings
+            .iter()
+            .any(|f| f.code == "whois_no_answer")
+    );
+
+    // Each raw text once in the whole report, and the report small.
+    let json = serde_json::to_string(&report).unwrap();
+    assert_eq!(
+        json.matches(marker).count(),
+        2,
+        "once in WHOIS, once in RDAP"
+    );
+    assert!(json.len() < 3 * KEPT_BYTES, "{} bytes", json.len());
 }
 
 #[tokio::test]

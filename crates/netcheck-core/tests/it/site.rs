@@ -232,6 +232,29 @@ async fn a_ten_megabyte_body_is_read_only_up_to_the_cap() {
 }
 
 #[tokio::test]
+async fn a_page_of_400_000_nested_divs_still_yields_its_title() {
+    let f = fixture().await;
+    let mut cfg = f.config();
+    cfg.options.max_body_bytes = 4 * 1024 * 1024;
+    let report = run(
+        &format!("http://www.netcheck.test:{}/nested/400000", f.http.port()),
+        cfg,
+    )
+    .await;
+    let s = site_data(&report);
+    assert_eq!(s.status, Some(200));
+    assert!(
+        !s.body_truncated,
+        "the whole page was read: {}",
+        s.body_bytes
+    );
+    assert_eq!(
+        s.page.as_ref().and_then(|p| p.title.as_deref()),
+        Some("nested page")
+    );
+}
+
+#[tokio::test]
 async fn a_server_that_answers_a_byte_a_second_times_out_without_stopping_the_others() {
     let f = fixture().await;
     let slow = web::one_byte_a_second().await;

@@ -23,11 +23,13 @@ pub struct CheckInfo {
     pub default_timeout_s: f64,
 }
 
-/// `GET /api/v1/checks`: every check, in report order, with its own description.
+/// `GET /api/v1/checks`: every check the server runs (its operator's `--only`), in report
+/// order, with its own description.
 pub async fn list(State(state): State<AppState>) -> Json<CheckList> {
     let checks = state
         .registry
         .iter()
+        .filter(|c| state.options.runs(c.meta().id))
         .map(|c| {
             let m = c.meta();
             CheckInfo {

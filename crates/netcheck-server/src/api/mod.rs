@@ -48,7 +48,7 @@ fn documented_with(
                     .with(|op| {
                         openapi::errors(
                             op,
-                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::UnknownCheck, E::Busy, E::RateLimited],
+                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::ForbiddenTarget, E::UnknownCheck, E::CheckNotOffered, E::Busy, E::RateLimited, E::CoolingDown, E::BadApiKey],
                         )
                     })
             }),
@@ -63,7 +63,7 @@ fn documented_with(
                     .with(|op| {
                         openapi::errors(
                             op,
-                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::UnknownCheck, E::Busy, E::RateLimited],
+                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::ForbiddenTarget, E::UnknownCheck, E::CheckNotOffered, E::Busy, E::RateLimited, E::CoolingDown, E::BadApiKey],
                         )
                     })
             }),

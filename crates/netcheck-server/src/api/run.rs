@@ -22,13 +22,14 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
+use crate::cooldown::Recent;
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RunQuery {
     /// A URL, a host name (IDN too), host:port or an IP address.
     target: Option<String>,
-    /// Check ids, comma-separated; all when absent.
+    /// Check ids, comma-separated, among those the server runs; all of those when absent.
     only: Option<String>,
 }
 
@@ -54,6 +55,13 @@ fn plan(
                 return Err(ApiError::UnknownCheck {
                     id: id.to_owned(),
                     known: known.join(", "),
+                });
+            }
+            // A request narrows the operator's --only, never widens it.
+            if !state.options.runs(id) {
+                return Err(ApiError::CheckNotOffered {
+                    id: id.to_owned(),
+                    offered: state.options.checks.join(", "),
                 });
             }
             ids.push(id.to_owned());
@@ -90,13 +98,28 @@ async fn keep(state: &AppState, report: &Report) -> Option<Result<String, String
 }
 
 /// `GET /api/v1/report`: the finished report as JSON; `Location` names its permalink when it
-/// was kept.
+/// was kept. A host reported within the cooldown is answered with that report (`Age`, and
+/// `from_store` in the body).
 pub async fn report(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
-) -> Result<(HeaderMap, Json<Report>), ApiError> {
+) -> Result<Response, ApiError> {
     let plan = plan(&state, query)?;
-    let vetted = netcheck_core::runner::vet(plan.request, state.settings.clone()).await?;
+    // Refused before anything else: a forbidden target is never run, nor remembered.
+    let vetted = netcheck_core::runner::vet(plan.request.clone(), state.settings.clone()).await?;
+    if let Some(recent) = admit(&state, &plan).await? {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AGE, HeaderValue::from(recent.age_s));
+        if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/reports/{}", recent.id)) {
+            headers.insert(header::LOCATION, v);
+        }
+        let note = recent.note(state.cooldown.period());
+        let mut body = recent.report;
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("from_store".into(), note);
+        }
+        return Ok((headers, Json(body)).into_response());
+    }
     let report = vetted.run(&state.registry, None).await;
     drop(plan.permit);
     let mut headers = HeaderMap::new();
@@ -105,7 +128,31 @@ pub async fn report(
     {
         headers.insert(header::LOCATION, v);
     }
-    Ok((headers, Json(report)))
+    Ok((headers, Json(report)).into_response())
+}
+
+/// The cooldown's word on a planned run: `None` to run it, or the recent report to answer with.
+async fn admit(state: &AppState, plan: &Plan) -> Result<Option<Recent>, ApiError> {
+    state
+        .cooldown
+        .admit(state.store.as_deref(), &plan.request, &state.registry)
+        .await
+}
+
+/// A recent report as a stream: `from_store` (its id and age), each check's `finished`, the
+/// `report`, and `stored` with its permalink, as a run's stream would end.
+fn recent_events(recent: Recent, state: &AppState) -> Vec<Result<SseEvent, Infallible>> {
+    let note = recent.note(state.cooldown.period());
+    let mut events = vec![json_event("from_store", &note)];
+    for check in recent.report["checks"].as_array().into_iter().flatten() {
+        events.push(json_event(
+            "finished",
+            &serde_json::json!({ "event": "finished", "check": check }),
+        ));
+    }
+    events.push(json_event("report", &recent.report));
+    events.push(json_event("stored", &note));
+    events.into_iter().map(Ok).collect()
 }
 
 /// The run behind one stream; aborted when the stream is dropped (the client went away).
@@ -142,16 +189,22 @@ impl Running {
     }
 }
 
-/// `GET /api/v1/run`: the events as they happen, then the report.
+/// `GET /api/v1/run`: the events as they happen, then the report; a recent report's events
+/// when the host is within its cooldown.
 pub async fn stream(
     State(state): State<AppState>,
     query: Result<Query<RunQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let plan = plan(&state, query)?;
+    // Refused before the stream starts, so the refusal is a 403 and not an event; before the
+    // cooldown, so a forbidden target is never remembered as run.
+    let vetted = netcheck_core::runner::vet(plan.request.clone(), state.settings.clone()).await?;
+    if let Some(recent) = admit(&state, &plan).await? {
+        let events = futures::stream::iter(recent_events(recent, &state));
+        return Ok(sse(events));
+    }
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     let fold = ReportBuilder::new(plan.request.target.clone());
-    // Refused before the stream starts, so the refusal is a 403 and not an event.
-    let vetted = netcheck_core::runner::vet(plan.request, state.settings.clone()).await?;
     let task = tokio::spawn({
         let registry = state.registry.clone();
         let permit = plan.permit;
@@ -185,7 +238,7 @@ pub async fn stream(
                     },
                 ),
             };
-            return Some((Ok(event), running));
+            return Some((Ok::<_, Infallible>(event), running));
         }
         if let Some(event) = running.events.recv().await {
             running.fold.apply(&event);

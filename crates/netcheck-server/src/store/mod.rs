@@ -208,6 +208,19 @@ impl Store {
         }
     }
 
+    /// The host's newest report, with its history line.
+    pub async fn latest(&self, host: &str) -> Result<Option<(Entry, Value)>, StoreError> {
+        let Some(entry) = self.history(Some(host), 1).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(self.load(&entry.id).await?.map(|report| (entry, report)))
+    }
+
+    /// `url` as this store keeps it (no userinfo; query values redacted unless kept).
+    pub fn redacted_url(&self, url: &str) -> String {
+        redacted_url(url, self.retention.keep_query).unwrap_or_else(|| url.to_owned())
+    }
+
     /// The newest reports, of one target's host or of all, newest first.
     pub async fn history(&self, host: Option<&str>, limit: i64) -> Result<Vec<Entry>, StoreError> {
         match &self.backend {

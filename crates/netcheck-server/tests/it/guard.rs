@@ -235,6 +235,7 @@ async fn runs_are_limited_per_client_and_forwarded_for_only_from_trusted_proxies
         per_minute: 1,
         burst: 2,
         trusted_proxies: vec!["127.0.0.9/32".parse().unwrap()],
+        ..Default::default()
     };
     let app = netcheck_server::app(config);
     for _ in 0..2 {

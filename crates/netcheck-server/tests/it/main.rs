@@ -19,7 +19,10 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+mod cooldown;
 mod guard;
+mod keys;
+mod only;
 mod share;
 mod store;
 
@@ -58,6 +61,8 @@ fn server_config(
         limits: Default::default(),
         rate: Default::default(),
         share: None,
+        // Tests run one host many times; the cooldown has its own tests.
+        cooldown: Duration::ZERO,
     }
 }
 
@@ -86,6 +91,38 @@ async fn get(router: &axum::Router, uri: &str) -> axum::response::Response {
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())
         .await
         .unwrap()
+}
+
+/// A server on a loopback port with `config`, as `netcheck serve` runs it.
+async fn serving(config: ServerConfig) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = listener.local_addr().unwrap();
+    tokio::spawn(netcheck_server::serve(listener, config));
+    api
+}
+
+/// GET `path` from the server at `api` over a socket, with `headers`: the status, the response
+/// headers and the JSON body.
+async fn http_get(
+    api: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Empty<Bytes>>();
+    let mut request = Request::get(format!("http://{api}{path}"));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = client
+        .request(request.body(Empty::new()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&bytes)));
+    (parts.status, parts.headers, json)
 }
 
 #[tokio::test]

@@ -444,3 +444,74 @@ async fn serve_answers_the_api_on_the_address_it_prints() {
     let report: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(report["diagnosis"]["reachability"], "reachable", "{report}");
 }
+
+/// `netcheck api-key new` prints a key and its line; `serve --api-keys` with that line runs the
+/// key's requests past the anonymous limit, and refuses a file that is not digests.
+#[tokio::test]
+async fn a_new_api_key_runs_past_the_anonymous_limit_of_the_server_given_its_line() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let made = netcheck(&["api-key", "new"]).await;
+    assert!(made.status.success());
+    let out = String::from_utf8(made.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    let (key, line) = (lines[1], lines[3]);
+    assert!(key.starts_with("nck_") && line.len() == 64, "{out}");
+    let p = peers("api-key").await;
+    let file = std::env::temp_dir().join(format!("netcheck-cli-keys-{}", std::process::id()));
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let (_served, addr) = serve(
+        &p,
+        &[
+            "--api-keys".as_ref(),
+            file.as_os_str(),
+            "--runs-burst".as_ref(),
+            "1".as_ref(),
+            "--runs-per-minute".as_ref(),
+            "1".as_ref(),
+        ],
+    )
+    .await;
+    let status = |auth: Option<String>| {
+        let addr = addr.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let auth = auth
+                .map(|a| format!("Authorization: {a}\r\n"))
+                .unwrap_or_default();
+            let request = format!(
+                "GET /api/v1/report?target=www.netcheck.test&only=dns HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            answer.split(' ').nth(1).unwrap_or("").to_owned()
+        }
+    };
+    // The cooldown does not come into it: each answer is the server's, a run or a stored one.
+    assert_eq!(status(None).await, "200");
+    assert_eq!(status(None).await, "429");
+    assert_eq!(status(Some(format!("Bearer {key}"))).await, "200");
+    assert_eq!(status(Some(format!("Bearer {line}"))).await, "401");
+
+    std::fs::write(&file, format!("{key}\n")).unwrap();
+    let refused = tokio::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "none",
+            "--api-keys",
+        ])
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("line 1") && said.contains("SHA-256"),
+        "{said}"
+    );
+}

@@ -126,6 +126,19 @@ async fn a_person_checks_a_site_in_the_browser() {
         seen["url"].as_str().unwrap().starts_with("?target="),
         "a shareable address: {seen:#}"
     );
+    // Checked again within the cooldown: the kept report, its age said, every card drawn.
+    let again = &seen["again"];
+    assert_eq!(again["summary"], seen["summary"], "{seen:#}");
+    assert_eq!(
+        again["cards"].as_u64(),
+        Some(registry.len() as u64),
+        "{seen:#}"
+    );
+    assert!(again["age"].as_u64().is_some_and(|a| a < 60), "{seen:#}");
+    assert!(
+        again["note"].as_str().unwrap().contains("once every 60 s"),
+        "{seen:#}"
+    );
     if pg.is_some() {
         let kept = &seen["permalink"];
         assert_eq!(
