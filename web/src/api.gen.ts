@@ -106,6 +106,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agents alive now, by region (with --nats) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every agent that answered discovery within 750 ms. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Presence"][];
+                    };
+                };
+                /** @description error: `forbidden_origin` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `no_regions` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `unknown_host` */
+                421: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/report": {
         parameters: {
             query?: never;
@@ -119,6 +191,11 @@ export interface paths {
                 query?: {
                     /** @description Check ids, comma-separated, among those the server runs; all of those when absent. */
                     only?: string;
+                    /**
+                     * @description Regions to run in at once, comma-separated (`here` is this server): the answer is the
+                     *     regions side by side. Needs a server started with `--nats`.
+                     */
+                    regions?: string;
                     /** @description A URL, a host name (IDN too), host:port or an IP address. */
                     target?: string;
                 };
@@ -157,6 +234,15 @@ export interface paths {
                 };
                 /** @description error: `forbidden_target`, `forbidden_origin` */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `no_regions` */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -502,6 +588,11 @@ export interface paths {
                 query?: {
                     /** @description Check ids, comma-separated, among those the server runs; all of those when absent. */
                     only?: string;
+                    /**
+                     * @description Regions to run in at once, comma-separated (`here` is this server): the answer is the
+                     *     regions side by side. Needs a server started with `--nats`.
+                     */
+                    regions?: string;
                     /** @description A URL, a host name (IDN too), host:port or an IP address. */
                     target?: string;
                 };
@@ -540,6 +631,15 @@ export interface paths {
                 };
                 /** @description error: `forbidden_target`, `forbidden_origin` */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `no_regions` */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -659,6 +759,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Who runs a region's job, and where it stands. */
+        AgentInfo: {
+            /** Format: double */
+            latitude?: number | null;
+            /** @description Where it is, in words ("Seoul, KR"). */
+            location?: string | null;
+            /** Format: double */
+            longitude?: number | null;
+            /** @description Unique among the agents (a subject token). */
+            name: string;
+            netcheck_version: string;
+            region: string;
+        };
         /** @description One query sent to one server. */
         Attempt: {
             error?: string | null;
@@ -786,7 +899,7 @@ export interface components {
          * @description What went wrong, as a program reads it.
          * @enum {string}
          */
-        ErrorCode: "missing_target" | "bad_query" | "bad_target" | "forbidden_target" | "unknown_check" | "check_not_offered" | "bad_api_key" | "cooling_down" | "busy" | "internal" | "no_storage" | "history_not_public" | "bad_id" | "not_found" | "storage_unavailable" | "bad_body" | "bad_recipient" | "rate_limited" | "mail_failed" | "unknown_host" | "forbidden_origin";
+        ErrorCode: "missing_target" | "bad_query" | "bad_target" | "forbidden_target" | "unknown_check" | "check_not_offered" | "bad_api_key" | "cooling_down" | "busy" | "internal" | "no_storage" | "no_regions" | "history_not_public" | "bad_id" | "not_found" | "storage_unavailable" | "bad_body" | "bad_recipient" | "rate_limited" | "mail_failed" | "unknown_host" | "forbidden_origin";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description Written for a person: what was wrong and how to fix it. */
@@ -1033,6 +1146,14 @@ export interface components {
             /** Format: uint16 */
             sent: number;
         };
+        /** @description An agent's answer to discovery: who it is and how busy. */
+        Presence: {
+            agent: components["schemas"]["AgentInfo"];
+            /** Format: uint */
+            jobs: number;
+            /** Format: uint */
+            max_jobs: number;
+        };
         Problem: {
             /** @description The check that found it. */
             check: string;
@@ -1201,6 +1322,11 @@ export interface components {
         RunQuery: {
             /** @description Check ids, comma-separated, among those the server runs; all of those when absent. */
             only?: string | null;
+            /**
+             * @description Regions to run in at once, comma-separated (`here` is this server): the answer is the
+             *     regions side by side. Needs a server started with `--nats`.
+             */
+            regions?: string | null;
             /** @description A URL, a host name (IDN too), host:port or an IP address. */
             target?: string | null;
         };

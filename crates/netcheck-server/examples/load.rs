@@ -143,6 +143,7 @@ async fn main() {
         share: None,
         // Every report of the load is of one host: the cooldown would answer them from the store.
         cooldown: Duration::ZERO,
+        hub: None,
     };
     tokio::spawn(netcheck_server::serve(listener, config));
 

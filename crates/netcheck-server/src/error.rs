@@ -40,6 +40,8 @@ pub enum ApiError {
     Internal(String),
     #[error("this server keeps no reports (it was started with --database-url none)")]
     NoStorage,
+    #[error("this server runs no regions: start it with --nats URL, where the agents take jobs")]
+    NoRegions,
     #[error(
         "this server does not list its reports: each is reached through its permalink (start it with --public-history to list them)"
     )]
@@ -82,6 +84,7 @@ pub enum ErrorCode {
     Busy,
     Internal,
     NoStorage,
+    NoRegions,
     HistoryNotPublic,
     BadId,
     NotFound,
@@ -108,6 +111,7 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
             ErrorCode::NoStorage => "no_storage",
+            ErrorCode::NoRegions => "no_regions",
             ErrorCode::HistoryNotPublic => "history_not_public",
             ErrorCode::BadId => "bad_id",
             ErrorCode::NotFound => "not_found",
@@ -125,7 +129,9 @@ impl ErrorCode {
         match self {
             ErrorCode::Busy | ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::NoStorage | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::NoStorage | ErrorCode::NoRegions | ErrorCode::NotFound => {
+                StatusCode::NOT_FOUND
+            }
             ErrorCode::HistoryNotPublic
             | ErrorCode::ForbiddenOrigin
             | ErrorCode::ForbiddenTarget => StatusCode::FORBIDDEN,
@@ -172,6 +178,7 @@ impl ApiError {
             ApiError::Busy(_) => ErrorCode::Busy,
             ApiError::Internal(_) => ErrorCode::Internal,
             ApiError::NoStorage => ErrorCode::NoStorage,
+            ApiError::NoRegions => ErrorCode::NoRegions,
             ApiError::HistoryNotPublic => ErrorCode::HistoryNotPublic,
             ApiError::BadId(_) => ErrorCode::BadId,
             ApiError::NotFound(_) => ErrorCode::NotFound,

@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub share: Option<share::ShareConfig>,
     /// How often one host may be reported on; zero: as often as asked.
     pub cooldown: std::time::Duration,
+    /// The regions' hub (`--nats`): runs in other regions, side by side; none without it.
+    pub hub: Option<netcheck_agent::Hub>,
 }
 
 /// Shared by every request.
@@ -69,6 +71,7 @@ pub struct AppState {
     limiter: Arc<abuse::Limiter>,
     share: Option<Arc<share::Sharing>>,
     cooldown: Arc<cooldown::Cooldown>,
+    hub: Option<Arc<netcheck_agent::Hub>>,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ fn with_ui(config: ServerConfig) -> Router {
             .share
             .map(|s| Arc::new(share::Sharing::new(s, !config.allowed.hosts.is_empty()))),
         cooldown: Arc::new(cooldown::Cooldown::new(config.cooldown)),
+        hub: config.hub.map(Arc::new),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

@@ -171,6 +171,9 @@ pub struct ServeArgs {
     /// the checks).
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// With --nats, a request's `regions=` runs in those regions' agents too, side by side.
+    #[command(flatten)]
+    pub nats: NatsArgs,
 }
 
 #[derive(Debug, Args)]

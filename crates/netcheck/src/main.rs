@@ -266,6 +266,16 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
             eprintln!("netcheck: no sharing by e-mail: it needs the reports kept (--database-url)");
         }
     }
+    let hub = match &args.nats.url {
+        None => None,
+        Some(_) => match runtime.block_on(regions::hub(&args.nats)) {
+            Ok(hub) => Some(hub),
+            Err(e) => {
+                eprintln!("netcheck: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let keys = match &args.api_keys {
         None => Arc::default(),
         Some(path) => match netcheck_server::keys::ApiKeys::load(path) {
@@ -301,6 +311,7 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         },
         share,
         cooldown: std::time::Duration::from_secs(args.cooldown_secs),
+        hub,
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -36,6 +36,15 @@ fn credentials(args: &NatsArgs) -> Result<Credentials, String> {
     }
 }
 
+/// The hub `serve --nats` dispatches with.
+pub async fn hub(args: &NatsArgs) -> Result<Hub, String> {
+    let credentials = credentials(args)?;
+    let url = args.url.as_deref().unwrap_or_default();
+    let client = connect(url, &credentials, "netcheck-serve").await?;
+    eprintln!("netcheck: regions through the NATS broker at {url}");
+    Ok(Hub::new(client, Subjects::new(&args.subject_prefix)))
+}
+
 /// `netcheck agent`: takes its region's jobs until SIGTERM or Ctrl-C, then finishes them.
 pub fn agent(args: &AgentArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
     let Engine { settings, .. } = match args.engine.public_config() {

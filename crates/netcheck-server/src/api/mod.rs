@@ -4,6 +4,7 @@
 mod checks;
 mod config;
 mod openapi;
+mod regions;
 mod reports;
 mod run;
 mod share;
@@ -48,7 +49,7 @@ fn documented_with(
                     .with(|op| {
                         openapi::errors(
                             op,
-                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::ForbiddenTarget, E::UnknownCheck, E::CheckNotOffered, E::Busy, E::RateLimited, E::CoolingDown, E::BadApiKey],
+                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::ForbiddenTarget, E::UnknownCheck, E::CheckNotOffered, E::NoRegions, E::Busy, E::RateLimited, E::CoolingDown, E::BadApiKey],
                         )
                     })
             }),
@@ -63,7 +64,7 @@ fn documented_with(
                     .with(|op| {
                         openapi::errors(
                             op,
-                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::ForbiddenTarget, E::UnknownCheck, E::CheckNotOffered, E::Busy, E::RateLimited, E::CoolingDown, E::BadApiKey],
+                            &[E::MissingTarget, E::BadQuery, E::BadTarget, E::ForbiddenTarget, E::UnknownCheck, E::CheckNotOffered, E::NoRegions, E::Busy, E::RateLimited, E::CoolingDown, E::BadApiKey],
                         )
                     })
             }),
@@ -113,6 +114,16 @@ fn documented_with(
         .api_route(
             "/api/v1/checks",
             get_with(checks::list, |op| op.summary("The checks, in report order")),
+        )
+        .api_route(
+            "/api/v1/regions",
+            get_with(regions::list, |op| {
+                op.summary("The agents alive now, by region (with --nats)")
+                    .response_with::<200, Json<Vec<netcheck_agent::Presence>>, _>(|r| {
+                        r.description("Every agent that answered discovery within 750 ms.")
+                    })
+                    .with(|op| openapi::errors(op, &[E::NoRegions, E::Internal]))
+            }),
         )
         .api_route(
             "/api/v1/schema",

@@ -31,12 +31,17 @@ pub struct RunQuery {
     target: Option<String>,
     /// Check ids, comma-separated, among those the server runs; all of those when absent.
     only: Option<String>,
+    /// Regions to run in at once, comma-separated (`here` is this server): the answer is the
+    /// regions side by side. Needs a server started with `--nats`.
+    regions: Option<String>,
 }
 
 /// A validated request: what to run, and its place among the runs.
 struct Plan {
     request: RunRequest,
     permit: OwnedSemaphorePermit,
+    /// Empty: a run here, as ever.
+    regions: Vec<String>,
 }
 
 fn plan(
@@ -46,6 +51,10 @@ fn plan(
     let Query(query) = query.map_err(|e| ApiError::BadQuery(e.body_text()))?;
     let text = query.target.ok_or(ApiError::MissingTarget)?;
     let target = Target::parse(&text)?;
+    let regions = match &query.regions {
+        Some(r) => super::regions::parse(state, r)?,
+        None => Vec::new(),
+    };
     let mut options = (*state.options).clone();
     if let Some(only) = query.only.filter(|o| !o.trim().is_empty()) {
         let known = state.registry.ids();
@@ -81,6 +90,7 @@ fn plan(
     Ok(Plan {
         request: RunRequest::new(target, options),
         permit,
+        regions,
     })
 }
 
@@ -107,6 +117,12 @@ pub async fn report(
     let plan = plan(&state, query)?;
     // Refused before anything else: a forbidden target is never run, nor remembered.
     let vetted = netcheck_core::runner::vet(plan.request.clone(), state.settings.clone()).await?;
+    if !plan.regions.is_empty() {
+        refuse_within_cooldown(&state, &plan).await?;
+        let report = super::regions::run(&state, plan.request, vetted, &plan.regions, None).await;
+        drop(plan.permit);
+        return Ok(Json(report).into_response());
+    }
     if let Some(recent) = admit(&state, &plan).await? {
         let mut headers = HeaderMap::new();
         headers.insert(header::AGE, HeaderValue::from(recent.age_s));
@@ -131,6 +147,23 @@ pub async fn report(
     Ok((headers, Json(report)).into_response())
 }
 
+/// The cooldown for a run in several regions: a host reported within it is refused (a stored
+/// report is of one place, not of the regions asked).
+async fn refuse_within_cooldown(state: &AppState, plan: &Plan) -> Result<(), ApiError> {
+    match admit(state, plan).await? {
+        None => Ok(()),
+        Some(recent) => {
+            let period = state.cooldown.period().as_secs();
+            Err(ApiError::CoolingDown {
+                host: plan.request.target.host.clone(),
+                started_s: recent.age_s,
+                cooldown_s: period,
+                retry_after_s: period.saturating_sub(recent.age_s).max(1),
+            })
+        }
+    }
+}
+
 /// The cooldown's word on a planned run: `None` to run it, or the recent report to answer with.
 async fn admit(state: &AppState, plan: &Plan) -> Result<Option<Recent>, ApiError> {
     state
@@ -153,6 +186,40 @@ fn recent_events(recent: Recent, state: &AppState) -> Vec<Result<SseEvent, Infal
     events.push(json_event("report", &recent.report));
     events.push(json_event("stored", &note));
     events.into_iter().map(Ok).collect()
+}
+
+/// A run in several regions as a stream: each region's events as they arrive (the engine's,
+/// with `region` beside them), then `regions`, the regions side by side. A client that goes
+/// away stops the hub's part: nobody is left to read it.
+fn regions_stream(
+    state: AppState,
+    plan: Plan,
+    vetted: netcheck_core::runner::Vetted,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static {
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let _permit = plan.permit;
+        super::regions::run(&state, plan.request, vetted, &plan.regions, Some(tx)).await
+    });
+    struct Abort(Option<JoinHandle<netcheck_agent::RegionsReport>>);
+    impl Drop for Abort {
+        fn drop(&mut self) {
+            if let Some(t) = &self.0 {
+                t.abort();
+            }
+        }
+    }
+    futures::stream::unfold(
+        (events, Abort(Some(task))),
+        |(mut events, mut task)| async move {
+            if let Some(e) = events.recv().await {
+                return Some((super::regions::event(&e), (events, task)));
+            }
+            let handle = task.0.take()?;
+            let report = handle.await.ok()?;
+            Some((Ok(json_event("regions", &report)), (events, task)))
+        },
+    )
 }
 
 /// The run behind one stream; aborted when the stream is dropped (the client went away).
@@ -199,6 +266,10 @@ pub async fn stream(
     // Refused before the stream starts, so the refusal is a 403 and not an event; before the
     // cooldown, so a forbidden target is never remembered as run.
     let vetted = netcheck_core::runner::vet(plan.request.clone(), state.settings.clone()).await?;
+    if !plan.regions.is_empty() {
+        refuse_within_cooldown(&state, &plan).await?;
+        return Ok(sse(regions_stream(state, plan, vetted)));
+    }
     if let Some(recent) = admit(&state, &plan).await? {
         let events = futures::stream::iter(recent_events(recent, &state));
         return Ok(sse(events));

@@ -63,6 +63,7 @@ fn server_config(
         share: None,
         // Tests run one host many times; the cooldown has its own tests.
         cooldown: Duration::ZERO,
+        hub: None,
     }
 }
 
@@ -373,6 +374,7 @@ async fn the_openapi_document_is_3_1_and_every_route_in_it_is_routed_with_its_er
             "GET /api/v1/checks",
             "GET /api/v1/config",
             "GET /api/v1/openapi.json",
+            "GET /api/v1/regions",
             "GET /api/v1/report",
             "GET /api/v1/reports",
             "GET /api/v1/reports/{id}",

@@ -5,7 +5,27 @@ use std::time::{Duration, Instant};
 
 use netcheck_testkit::nats::NatsServer;
 
-use crate::{BIN, netcheck, peers};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{BIN, netcheck, peers, serve};
+
+async fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
 
 fn broker() -> Option<NatsServer> {
     if let Err(why) = netcheck_testkit::nats::available() {
@@ -124,6 +144,56 @@ async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm(
         "{text}"
     );
     assert_eq!(out.status.code(), Some(0), "{text}");
+
+    // The server with --nats: regions= through the API, the agents listed.
+    let flags: [&std::ffi::OsStr; 4] = [
+        "--nats".as_ref(),
+        nats.url.as_ref(),
+        "--cooldown-secs".as_ref(),
+        "0".as_ref(),
+    ];
+    let (_served, addr) = serve(&p, &flags).await;
+    let (status, body) = get(&addr, "/api/v1/regions").await;
+    assert_eq!(status, 200, "{body}");
+    let agents: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{body}");
+    let target = p.url("/");
+    let (status, body) = get(
+        &addr,
+        &format!("/api/v1/report?target={target}&only=dns,site&regions=seoul,here,london"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let side: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = side["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["seoul", "here", "london"], "in the order asked");
+    assert_eq!(side["verdict"]["kind"], "reachable_everywhere", "{side}");
+    let (status, stream) = get(
+        &addr,
+        &format!("/api/v1/run?target={target}&only=dns&regions=seoul,london"),
+    )
+    .await;
+    assert_eq!(status, 200, "{stream}");
+    for region in ["seoul", "london"] {
+        assert!(
+            stream.contains(&format!("\"region\":\"{region}\"")),
+            "{region}'s events are tagged: {stream}"
+        );
+    }
+    assert!(stream.contains("event: regions"), "{stream}");
+    let (_plain, plain_addr) = serve(&p, &[]).await;
+    let (status, body) = get(
+        &plain_addr,
+        &format!("/api/v1/report?target={target}&regions=seoul"),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no_regions"), "{body}");
 
     // SIGTERM: the agent stops taking jobs and ends cleanly.
     let pid = seoul.id().unwrap().to_string();
