@@ -16,6 +16,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::protocol::{Job, Message, Presence, Reply, Subjects};
 use crate::regions::{Outcome, RegionReport, RegionsReport};
 
+/// How often a waiting region looks at the broker connection.
+const WAKE: Duration = Duration::from_millis(250);
+
 /// Sends runs to regions over one NATS connection.
 #[derive(Debug, Clone)]
 pub struct Hub {
@@ -187,8 +190,27 @@ impl Hub {
             report: started.then(|| fold.report(registry)),
             ..part(outcome, reason)
         };
+        let mut heard = tokio::time::Instant::now();
         loop {
-            let next = tokio::time::timeout(self.lost_after, results.next()).await;
+            // Woken every quarter second: a broker connection that broke and came back may have
+            // dropped some of the region's messages, so the region is interrupted, at once.
+            let next = tokio::time::timeout(WAKE, results.next()).await;
+            let reconnected = self
+                .client
+                .statistics()
+                .connects
+                .load(std::sync::atomic::Ordering::Relaxed)
+                != connects;
+            let connected =
+                self.client.connection_state() == async_nats::connection::State::Connected;
+            if reconnected {
+                return ended(
+                    &fold,
+                    started,
+                    Outcome::Interrupted,
+                    "the connection to the broker broke during the run".into(),
+                );
+            }
             let message = match next {
                 Ok(Some(message)) => message,
                 Ok(None) => {
@@ -199,36 +221,29 @@ impl Hub {
                         "the connection to the broker closed".into(),
                     );
                 }
+                Err(_) if heard.elapsed() < self.lost_after => continue,
+                Err(_) if !connected => {
+                    return ended(
+                        &fold,
+                        started,
+                        Outcome::Interrupted,
+                        "the broker cannot be reached".into(),
+                    );
+                }
                 Err(_) => {
-                    let reconnected = self
-                        .client
-                        .statistics()
-                        .connects
-                        .load(std::sync::atomic::Ordering::Relaxed)
-                        != connects;
-                    let connected =
-                        self.client.connection_state() == async_nats::connection::State::Connected;
-                    return if reconnected || !connected {
-                        ended(
-                            &fold,
-                            started,
-                            Outcome::Interrupted,
-                            "the connection to the broker broke during the run".into(),
-                        )
-                    } else {
-                        ended(
-                            &fold,
-                            started,
-                            Outcome::AgentLost,
-                            format!(
-                                "agent {} went silent for {} s",
-                                agent.name,
-                                self.lost_after.as_secs()
-                            ),
-                        )
-                    };
+                    return ended(
+                        &fold,
+                        started,
+                        Outcome::AgentLost,
+                        format!(
+                            "agent {} went silent for {} s",
+                            agent.name,
+                            self.lost_after.as_secs()
+                        ),
+                    );
                 }
             };
+            heard = tokio::time::Instant::now();
             // Only the agent that accepted the job speaks for the region.
             if self.subjects.agent_of(&job.id, message.subject.as_str()) != Some(&agent.name) {
                 tracing::warn!(subject = %message.subject, "a result from another agent, ignored");

@@ -239,3 +239,67 @@ async fn an_agent_refuses_an_internal_target_after_its_own_lookup() {
         berlin.reason
     );
 }
+
+#[tokio::test]
+async fn a_broker_restart_interrupts_the_regions_in_flight_and_the_next_run_works() {
+    let Some(mut nats) = broker() else { return };
+    let dns = dns().await;
+    let (port, _slow) = slow_site().await;
+    let fast = WebServer::http().await;
+    let _agent = agent(&nats.url, "paris", &dns, 4).await;
+    let hub = hub(&nats.url).await;
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn({
+        let (hub, request) = (
+            hub.clone(),
+            request(
+                &format!("http://www.netcheck.test:{port}/"),
+                &["dns", "site"],
+            ),
+        );
+        async move { hub.run(request, &["paris".into()], Some(tx)).await }
+    });
+    loop {
+        let e = events.recv().await.expect("the region ended early");
+        if matches!(&e.event, netcheck_core::Event::Finished { check } if check.id == "dns") {
+            break;
+        }
+    }
+    let restarted = std::time::Instant::now();
+    nats.restart();
+    let report = run.await.unwrap();
+    let paris = &report.regions[0];
+    assert_eq!(paris.outcome, Outcome::Interrupted, "{}", paris.reason);
+    assert!(
+        restarted.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        restarted.elapsed()
+    );
+    assert!(
+        paris
+            .report
+            .as_ref()
+            .is_some_and(|r| r.check("dns").is_some()),
+        "kept what came"
+    );
+    assert_eq!(report.verdict.kind, VerdictKind::Inconclusive);
+    // Both sides reconnect on their own; the next run completes.
+    let target = format!("http://www.netcheck.test:{}/", fast.port());
+    let started = std::time::Instant::now();
+    let next = loop {
+        let r = hub
+            .run(request(&target, &["dns", "site"]), &["paris".into()], None)
+            .await;
+        if r.regions[0].outcome == Outcome::Completed || started.elapsed() > Duration::from_secs(20)
+        {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(
+        next.regions[0].outcome,
+        Outcome::Completed,
+        "{}",
+        next.regions[0].reason
+    );
+}
