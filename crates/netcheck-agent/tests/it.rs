@@ -41,7 +41,22 @@ async fn agent(
     dns: &DnsServer,
     max_jobs: usize,
 ) -> tokio::task::JoinHandle<()> {
-    let client = async_nats::connect(url).await.unwrap();
+    agent_on(
+        async_nats::connect(url).await.unwrap(),
+        region,
+        dns,
+        max_jobs,
+    )
+    .await
+}
+
+/// An agent of `region` on `client` (a connection with its own credentials, say).
+async fn agent_on(
+    client: async_nats::Client,
+    region: &str,
+    dns: &DnsServer,
+    max_jobs: usize,
+) -> tokio::task::JoinHandle<()> {
     let config = AgentConfig {
         info: AgentInfo {
             name: format!("{region}-1"),
@@ -75,6 +90,19 @@ fn request(target: &str, checks: &[&str]) -> RunRequest {
             ..RunOptions::default()
         },
     )
+}
+
+/// `target`'s `checks` run in `region` alone: that region's part.
+async fn one_region(
+    hub: &Hub,
+    target: &str,
+    checks: &[&str],
+    region: &str,
+) -> netcheck_agent::RegionReport {
+    let mut report = hub
+        .run(request(target, checks), &[region.to_owned()], None)
+        .await;
+    report.regions.remove(0)
 }
 
 async fn hub(url: &str) -> Hub {
@@ -182,15 +210,8 @@ async fn an_agent_killed_mid_run_is_lost_with_what_it_sent_and_a_busy_one_answer
         }
     }
     // A second job while the agent holds its one: busy, at once.
-    let busy = hub
-        .run(request(&target, &["dns"]), &["tokyo".into()], None)
-        .await;
-    assert_eq!(
-        busy.regions[0].outcome,
-        Outcome::Busy,
-        "{}",
-        busy.regions[0].reason
-    );
+    let busy = one_region(&hub, &target, &["dns"], "tokyo").await;
+    assert_eq!(busy.outcome, Outcome::Busy, "{}", busy.reason);
     let killed = std::time::Instant::now();
     tokyo.abort();
     let report = run.await.unwrap();
@@ -302,4 +323,96 @@ async fn a_broker_restart_interrupts_the_regions_in_flight_and_the_next_run_work
         "{}",
         next.regions[0].reason
     );
+}
+
+/// docs/deploy.md's permissions, for one hub and one agent (passwords in the clear: a test).
+const PERMISSIONS: &str = r#"
+authorization {
+  users = [
+    { user: hub, password: hubpw, permissions: {
+        publish: ["netcheck.jobs.>", "netcheck.discover"],
+        subscribe: ["netcheck.results.>", "_INBOX.>"] } }
+    { user: seoul-1, password: seoulpw, permissions: {
+        publish: ["netcheck.results.*.seoul-1"],
+        subscribe: ["netcheck.jobs.seoul", "netcheck.discover"],
+        allow_responses: true } }
+  ]
+}
+"#;
+
+async fn as_user(url: &str, user: &str, password: &str) -> Result<async_nats::Client, String> {
+    let credentials = netcheck_agent::connect::Credentials::User {
+        user: user.into(),
+        password: password.into(),
+    };
+    netcheck_agent::connect::connect(url, &credentials, user).await
+}
+
+#[tokio::test]
+async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
+    if broker().is_none() {
+        return;
+    }
+    let nats = NatsServer::with_config(PERMISSIONS);
+    let dns = dns().await;
+    let site = WebServer::http().await;
+    // Wrong credentials are refused.
+    let wrong = as_user(&nats.url, "seoul-1", "not-its-password").await;
+    assert!(
+        wrong
+            .as_ref()
+            .is_err_and(|e| e.to_lowercase().contains("authorization")),
+        "{:?}",
+        wrong.map(|_| ())
+    );
+    assert!(as_user(&nats.url, "nobody", "x").await.is_err());
+    // With its own, the agent serves its region.
+    let seoul = as_user(&nats.url, "seoul-1", "seoulpw").await.unwrap();
+    let _agent = agent_on(seoul, "seoul", &dns, 4).await;
+    let mut hub = Hub::new(
+        as_user(&nats.url, "hub", "hubpw").await.unwrap(),
+        Subjects::default(),
+    );
+    hub.lost_after = Duration::from_secs(2);
+    let target = format!("http://www.netcheck.test:{}/", site.port());
+    let report = one_region(&hub, &target, &["dns", "site"], "seoul").await;
+    assert_eq!(report.outcome, Outcome::Completed, "{}", report.reason);
+    assert_eq!(
+        hub.agents(Duration::from_millis(500)).await.unwrap().len(),
+        1
+    );
+
+    // It cannot take another region's jobs: the broker refuses the subscription, so a job for
+    // london finds nobody.
+    let rogue = as_user(&nats.url, "seoul-1", "seoulpw").await.unwrap();
+    let _london_jobs = rogue.subscribe("netcheck.jobs.london").await.unwrap();
+    rogue.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let report = one_region(&hub, &target, &["dns"], "london").await;
+    assert_eq!(report.outcome, Outcome::NoAgent, "{}", report.reason);
+
+    // Nor publish results as another agent: only its own subject reaches the hub.
+    let hub_client = as_user(&nats.url, "hub", "hubpw").await.unwrap();
+    let mut results = hub_client
+        .subscribe("netcheck.results.probe.*")
+        .await
+        .unwrap();
+    hub_client.flush().await.unwrap();
+    rogue
+        .publish("netcheck.results.probe.london-1", "forged".into())
+        .await
+        .unwrap();
+    rogue
+        .publish("netcheck.results.probe.seoul-1", "own".into())
+        .await
+        .unwrap();
+    rogue.flush().await.unwrap();
+    use futures::StreamExt;
+    let first = tokio::time::timeout(Duration::from_secs(2), results.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.subject.as_str(), "netcheck.results.probe.seoul-1");
+    let more = tokio::time::timeout(Duration::from_millis(300), results.next()).await;
+    assert!(more.is_err(), "a forged result reached the hub");
 }

@@ -24,10 +24,21 @@ pub struct NatsServer {
     pub port: u16,
     child: Child,
     dir: PathBuf,
+    config: Option<PathBuf>,
 }
 
 impl NatsServer {
     pub fn start() -> NatsServer {
+        Self::start_with(None)
+    }
+
+    /// The broker with `config` (nats-server's configuration language: users, permissions);
+    /// the address and port still come from the command line.
+    pub fn with_config(config: &str) -> NatsServer {
+        Self::start_with(Some(config))
+    }
+
+    fn start_with(config: Option<&str>) -> NatsServer {
         let dir = std::env::temp_dir().join(format!(
             "netcheck-nats-{}-{}",
             std::process::id(),
@@ -37,13 +48,19 @@ impl NatsServer {
                 .unwrap_or(0)
         ));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let child = spawn(&dir, None);
+        let config = config.map(|text| {
+            let path = dir.join("nats.conf");
+            std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            path
+        });
+        let child = spawn(&dir, None, config.as_deref());
         let port = read_port(&dir, child.id());
         NatsServer {
             url: format!("nats://127.0.0.1:{port}"),
             port,
             child,
             dir,
+            config,
         }
     }
 
@@ -51,14 +68,18 @@ impl NatsServer {
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = spawn(&self.dir, Some(self.port));
+        self.child = spawn(&self.dir, Some(self.port), self.config.as_deref());
         let _ = read_port(&self.dir, self.child.id());
     }
 }
 
-fn spawn(dir: &std::path::Path, port: Option<u16>) -> Child {
+fn spawn(dir: &std::path::Path, port: Option<u16>, config: Option<&std::path::Path>) -> Child {
     let port = port.map_or("-1".to_owned(), |p| p.to_string());
-    Command::new(BIN)
+    let mut command = Command::new(BIN);
+    if let Some(config) = config {
+        command.arg("-c").arg(config);
+    }
+    command
         .args(["-a", "127.0.0.1", "-p", &port, "--ports_file_dir"])
         .arg(dir)
         .stdout(Stdio::null())
