@@ -6,11 +6,13 @@
 //! it. What travels, and on which subjects, is [`protocol`].
 
 pub mod agent;
+pub mod compare;
 pub mod connect;
 pub mod hub;
 pub mod protocol;
 pub mod regions;
 
+pub use compare::Difference;
 pub use hub::{Hub, RegionEvent};
 pub use protocol::{AgentInfo, Presence, Subjects};
 pub use regions::{Outcome, RegionReport, RegionsReport, Verdict, VerdictKind};

@@ -8,6 +8,7 @@ use netcheck_core::Target;
 use netcheck_core::diagnosis::Reachability;
 use serde::{Deserialize, Serialize};
 
+use crate::compare::Difference;
 use crate::protocol::AgentInfo;
 
 /// How a region's part of the run ended.
@@ -84,15 +85,20 @@ pub struct RegionsReport {
     pub target: Target,
     pub regions: Vec<RegionReport>,
     pub verdict: Verdict,
+    /// What the completed regions disagree on (`compare.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
 }
 
 impl RegionsReport {
     pub fn new(target: Target, regions: Vec<RegionReport>) -> RegionsReport {
         let verdict = verdict(&regions);
+        let differences = crate::compare::differences(&regions);
         RegionsReport {
             target,
             regions,
             verdict,
+            differences,
         }
     }
 }

@@ -46,6 +46,7 @@ async fn agent(
         region,
         dns,
         max_jobs,
+        "127.0.0.1/32",
     )
     .await
 }
@@ -56,6 +57,7 @@ async fn agent_on(
     region: &str,
     dns: &DnsServer,
     max_jobs: usize,
+    allow: &str,
 ) -> tokio::task::JoinHandle<()> {
     let config = AgentConfig {
         info: AgentInfo {
@@ -68,7 +70,7 @@ async fn agent_on(
         },
         settings: Arc::new(Settings {
             resolvers: vec![dns.addr],
-            policy: TargetPolicy::public_only().allow("127.0.0.1/32".parse().unwrap()),
+            policy: TargetPolicy::public_only().allow(allow.parse().unwrap()),
             ..Settings::default()
         }),
         max_jobs,
@@ -368,7 +370,7 @@ async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
     assert!(as_user(&nats.url, "nobody", "x").await.is_err());
     // With its own, the agent serves its region.
     let seoul = as_user(&nats.url, "seoul-1", "seoulpw").await.unwrap();
-    let _agent = agent_on(seoul, "seoul", &dns, 4).await;
+    let _agent = agent_on(seoul, "seoul", &dns, 4, "127.0.0.1/32").await;
     let mut hub = Hub::new(
         as_user(&nats.url, "hub", "hubpw").await.unwrap(),
         Subjects::default(),
@@ -415,4 +417,72 @@ async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
     assert_eq!(first.subject.as_str(), "netcheck.results.probe.seoul-1");
     let more = tokio::time::timeout(Duration::from_millis(300), results.next()).await;
     assert!(more.is_err(), "a forged result reached the hub");
+}
+
+#[tokio::test]
+async fn a_site_down_from_one_region_is_named_with_what_differs() {
+    let Some(nats) = broker() else { return };
+    let site = WebServer::http().await;
+    // A GeoDNS answer that differs: london's resolver sends it where nothing listens.
+    let here = dns().await;
+    let elsewhere =
+        DnsServer::start(Zone::new().add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 3))))
+            .await;
+    let client = |url: String| async move { async_nats::connect(url).await.unwrap() };
+    let _seoul = agent_on(
+        client(nats.url.clone()).await,
+        "seoul",
+        &here,
+        4,
+        "127.0.0.0/8",
+    )
+    .await;
+    let _london = agent_on(
+        client(nats.url.clone()).await,
+        "london",
+        &elsewhere,
+        4,
+        "127.0.0.0/8",
+    )
+    .await;
+    let hub = hub(&nats.url).await;
+    let target = format!("http://www.netcheck.test:{}/", site.port());
+    let report = hub
+        .run(
+            request(&target, &["dns", "site"]),
+            &["seoul".into(), "london".into()],
+            None,
+        )
+        .await;
+    assert_eq!(
+        report.verdict.kind,
+        VerdictKind::DownFromSome,
+        "{:?}",
+        report.verdict
+    );
+    assert_eq!(report.verdict.down_from, ["london"]);
+    assert_eq!(
+        report.verdict.summary,
+        "down from london, reachable from seoul"
+    );
+    let fact = |name: &str| {
+        report
+            .differences
+            .iter()
+            .find(|d| d.fact == name)
+            .unwrap_or_else(|| panic!("{name} not named: {:?}", report.differences))
+    };
+    assert_eq!(
+        fact("addresses").values,
+        [
+            ("seoul".into(), "127.0.0.1".into()),
+            ("london".into(), "127.0.0.3".into())
+        ]
+    );
+    let status = &fact("status").values;
+    assert_eq!(status[0], ("seoul".into(), "200".into()));
+    assert!(
+        status[1].1.starts_with("no answer: connection refused"),
+        "{status:?}"
+    );
 }

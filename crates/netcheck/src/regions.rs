@@ -296,6 +296,14 @@ fn side_by_side(report: &RegionsReport) -> String {
             clean_str(&r.reason)
         );
     }
+    for d in &report.differences {
+        let values: Vec<String> = d
+            .values
+            .iter()
+            .map(|(region, v)| format!("{region} {}", clean_str(v)))
+            .collect();
+        let _ = writeln!(out, "  differs: {}: {}", d.fact, values.join("; "));
+    }
     let _ = writeln!(out, "\n{}", clean_str(&report.verdict.summary));
     out
 }
