@@ -205,9 +205,11 @@ impl Context {
                 .await
                 .clone()
         };
+        let overlay = self.settings.locations.clone();
+        // An address the operator's overlay places needs no database.
         let public = addresses
             .iter()
-            .any(|a| crate::geo::reserved_label(*a).is_none());
+            .any(|a| crate::geo::reserved_label(*a).is_none() && overlay.find(*a).is_none());
         if public && geo.is_empty() {
             let mut why = "no geolocation database is installed: run scripts/geodata, or give --geoip-city and --geoip-asn".to_owned();
             if !geo.missing().is_empty() {
@@ -215,9 +217,16 @@ impl Context {
             }
             return Err(why);
         }
-        tokio::task::spawn_blocking(move || geo.place(&addresses))
-            .await
-            .map_err(|e| format!("placing the addresses failed: {e}"))
+        tokio::task::spawn_blocking(move || {
+            let mut placed = geo.place(&addresses);
+            placed
+                .locations
+                .iter_mut()
+                .for_each(|loc| overlay.apply(loc));
+            placed
+        })
+        .await
+        .map_err(|e| format!("placing the addresses failed: {e}"))
     }
 
     /// The target's A and AAAA answers (or its IP literal). The first caller does the lookup;

@@ -407,6 +407,10 @@ pub struct EngineArgs {
     /// ASN table: ip-location-db CSV ranges or a GeoLite2-ASN .mmdb, repeatable.
     #[arg(long = "geoip-asn", value_name = "FILE")]
     pub geoip_asn: Vec<std::path::PathBuf>,
+    /// Your own places for address blocks, over the databases, private ranges included: CSV
+    /// lines of cidr,city,country,latitude,longitude,network (an intranet, a lab).
+    #[arg(long, value_name = "FILE", env = "NETCHECK_LOCATIONS")]
+    pub locations: Option<std::path::PathBuf>,
     /// Highest TTL the traceroute probes.
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_HOPS, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub max_hops: u8,
@@ -561,6 +565,10 @@ impl EngineArgs {
         }
         if let Some(path) = &self.ca_file {
             settings.extra_roots = read_pem_certificates(path)?;
+        }
+        if let Some(path) = &self.locations {
+            settings.locations =
+                std::sync::Arc::new(netcheck_core::geo::overlay::Overlay::read(path)?);
         }
         Ok(Engine { options, settings })
     }

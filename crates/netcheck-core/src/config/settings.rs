@@ -32,6 +32,8 @@ pub struct Settings {
     pub policy: TargetPolicy,
     /// Addresses of one host a run probes at most; the report names those left out.
     pub max_addresses: usize,
+    /// The operator's own places for address blocks (`--locations`), over the databases.
+    pub locations: std::sync::Arc<crate::geo::overlay::Overlay>,
 }
 
 impl Default for Settings {
@@ -50,6 +52,7 @@ impl Default for Settings {
             geoip_asn: Vec::new(),
             policy: TargetPolicy::open(),
             max_addresses: defaults::MAX_ADDRESSES,
+            locations: Default::default(),
         }
     }
 }

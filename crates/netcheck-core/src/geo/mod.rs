@@ -8,6 +8,7 @@
 //! ASN data comes from ip-location-db's CSV ranges (`start,end,asn,org`) or a GeoLite2-ASN mmdb.
 
 pub mod asn;
+pub mod overlay;
 mod shared;
 
 use std::net::IpAddr;

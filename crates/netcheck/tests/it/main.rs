@@ -515,3 +515,39 @@ async fn a_new_api_key_runs_past_the_anonymous_limit_of_the_server_given_its_lin
         "{said}"
     );
 }
+
+#[tokio::test]
+async fn a_location_overlay_places_private_and_reserved_addresses() {
+    let file = std::env::temp_dir().join(format!("netcheck-locations-{}.csv", std::process::id()));
+    std::fs::write(
+        &file,
+        "# cidr,city,country,latitude,longitude,network\n127.0.0.0/8,Loopville,KR,37.5,127.0,Loopback Net\n",
+    )
+    .unwrap();
+    let out = netcheck(&[
+        "check",
+        "127.0.0.1",
+        "--only",
+        "location",
+        "--json",
+        "--locations",
+        file.to_str().unwrap(),
+    ])
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let place = &report["checks"][0]["data"]["locations"][0];
+    assert_eq!(place["city"], "Loopville", "{report}");
+    assert_eq!(place["country_code"], "KR");
+    assert_eq!(place["latitude"], 37.5);
+    assert_eq!(place["as_organization"], "Loopback Net");
+    std::fs::write(&file, "127.0.0.0/8,Loopville,KR,37.5,500,x\n").unwrap();
+    let out = netcheck(&["check", "127.0.0.1", "--locations", file.to_str().unwrap()]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 1") && stderr.contains("longitude"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(&file);
+}
