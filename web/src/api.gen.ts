@@ -205,13 +205,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The report; `Location` names its permalink's API address when it was kept. */
+                /** @description The report; `Location` names its permalink's API address when it was kept. With `regions=`, the regions side by side. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Report"];
+                        "application/json": components["schemas"]["ReportAnswer"];
                     };
                 };
                 /** @description error: `missing_target`, `bad_query`, `bad_target`, `unknown_check`, `check_not_offered` */
@@ -602,7 +602,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events: `started` and `finished` as the checks run, then `report`, then `stored` or `not_stored`. Each event's `data` is JSON. */
+                /** @description Server-Sent Events: `started` and `finished` as the checks run, then `report`, then `stored` or `not_stored`; with `regions=`, each region's `started`, `finished` and `ended` (with `region`), then `regions`. Each event's `data` is JSON. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -863,6 +863,16 @@ export interface components {
             /** @description One sentence for a person: the answer, and the cause when there is one. */
             summary: string;
         };
+        /** @description One fact on which regions disagree, and each region's value of it. */
+        Difference: {
+            /** @description `addresses`, `certificate`, `status`, `connect_ms`, `first_byte_ms`, `loss`, `last_hop`. */
+            fact: string;
+            /** @description `(region, value)`, in the regions' order. */
+            values: [
+                string,
+                string
+            ][];
+        };
         DnsReport: {
             addresses: string[];
             /** @description The name whose CAA records apply (RFC 8659 §3 climbs towards the root). */
@@ -1093,6 +1103,8 @@ export interface components {
         };
         /** @description How one lookup ended, in DNS terms. */
         Outcome: "answer" | "no_data" | "nx_domain" | "serv_fail" | "refused" | "timeout" | "error";
+        /** @description How a region's part of the run ended. */
+        Outcome2: "completed" | "no_agent" | "busy" | "agent_lost" | "interrupted" | "refused";
         PageFacts: {
             /** @description The encoding the body was decoded with. */
             charset: string;
@@ -1262,6 +1274,50 @@ export interface components {
             kind: "bad_location";
             location: string;
         };
+        /** @description One region's event on the stream: the engine's event, and the region it came from. */
+        RegionEventData: {
+            region: string;
+        } & ({
+            /** @constant */
+            event: "started";
+            id: string;
+            title: string;
+        } | {
+            check: components["schemas"]["CheckReport"];
+            /** @constant */
+            event: "finished";
+        } | {
+            /** Format: double */
+            duration_ms: number;
+            /** @constant */
+            event: "ended";
+            /** @description The version that ran the checks. */
+            netcheck_version: string;
+            /** @description When the run started, RFC 3339, UTC. */
+            started_at: string;
+        });
+        /** @description One region's part. */
+        RegionReport: {
+            /** @description The agent that took the job, when one did. */
+            agent?: components["schemas"]["AgentInfo"] | null;
+            outcome: components["schemas"]["Outcome2"];
+            /** @description The region's answer in words. */
+            reason: string;
+            region: string;
+            /**
+             * @description The report its events make: whole when completed, what had arrived when the agent was
+             *     lost or the broker went away.
+             */
+            report?: components["schemas"]["Report"] | null;
+        };
+        /** @description The target seen from every region asked. */
+        RegionsReport: {
+            /** @description What the completed regions disagree on (`compare.rs`). */
+            differences?: components["schemas"]["Difference"][];
+            regions: components["schemas"]["RegionReport"][];
+            target: components["schemas"]["Target"];
+            verdict: components["schemas"]["Verdict2"];
+        };
         /** @description The fields netcheck reports, normalised: dates in UTC, RFC 3339; names lower case. */
         Registration: {
             created?: string | null;
@@ -1309,6 +1365,8 @@ export interface components {
             status: components["schemas"]["Status"];
             target: components["schemas"]["Target"];
         };
+        /** @description What `/api/v1/report` answers: the report, or with `regions=` the regions side by side. */
+        ReportAnswer: components["schemas"]["Report"] | components["schemas"]["RegionsReport"];
         /** @description A kept report's id, in the path. */
         ReportId: {
             /** @description 32 hexadecimal digits. */
@@ -1428,8 +1486,9 @@ export interface components {
         /**
          * @description The `data` of one event of the stream, by its `event:` name: `started` and `finished` (the
          *     runner's events), `report`, then `stored` or `not_stored`; `error` only if the run broke.
+         *     With `regions=`: each region's events with `region` beside them, then `regions`.
          */
-        StreamData: components["schemas"]["Event"] | components["schemas"]["Report"] | components["schemas"]["Stored"] | components["schemas"]["NotStored"] | components["schemas"]["ErrorBody"];
+        StreamData: components["schemas"]["Event"] | components["schemas"]["RegionEventData"] | components["schemas"]["Report"] | components["schemas"]["RegionsReport"] | components["schemas"]["Stored"] | components["schemas"]["NotStored"] | components["schemas"]["ErrorBody"];
         /** @description A validated target. */
         Target: {
             /** @description True when the port was written in the input rather than implied by the scheme. */
@@ -1526,6 +1585,14 @@ export interface components {
             targets: components["schemas"]["TraceResult"][];
         };
         Verdict: ("valid" | "expired" | "not_yet_valid" | "hostname_mismatch") | "untrusted_root" | "self_signed" | "incomplete_chain" | "weak_key" | "weak_signature" | "unsupported_algorithm" | "invalid";
+        Verdict2: {
+            /** @description Regions from which the site could not be reached. */
+            down_from?: string[];
+            kind: components["schemas"]["VerdictKind"];
+            summary: string;
+        };
+        /** @description The answer across regions. */
+        VerdictKind: ("reachable_everywhere" | "down_everywhere") | "down_from_some" | "inconclusive";
         /** @description One server asked, and what it said. */
         WhoisHop: {
             /** Format: uint */

@@ -4,8 +4,10 @@
 //!
 //! The file is CSV, one block a line, `#` starting a comment:
 //!
-//!     cidr,city,country,latitude,longitude,network
-//!     198.18.1.0/24,Seoul,KR,37.57,126.98,Testbed Seoul
+//! ```text
+//! cidr,city,country,latitude,longitude,network
+//! 198.18.1.0/24,Seoul,KR,37.57,126.98,Testbed Seoul
+//! ```
 //!
 //! `country` is an ISO 3166-1 alpha-2 code (two capitals) or a country's name; `network` names
 //! the network's owner, as an ASN organisation would. The most specific block that holds an

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::{Extension, Json, Router};
-use netcheck_core::Report;
 
 use crate::AppState;
 use crate::error::ErrorCode as E;
@@ -58,8 +57,8 @@ fn documented_with(
             "/api/v1/report",
             get_with(run::report, |op| {
                 op.summary("Run the checks and answer with the report")
-                    .response_with::<200, Json<Report>, _>(|r| {
-                        r.description("The report; `Location` names its permalink's API address when it was kept.")
+                    .response_with::<200, Json<run::ReportAnswer>, _>(|r| {
+                        r.description("The report; `Location` names its permalink's API address when it was kept. With `regions=`, the regions side by side.")
                     })
                     .with(|op| {
                         openapi::errors(

@@ -373,15 +373,36 @@ pub struct NotStored {
 
 /// The `data` of one event of the stream, by its `event:` name: `started` and `finished` (the
 /// runner's events), `report`, then `stored` or `not_stored`; `error` only if the run broke.
+/// With `regions=`: each region's events with `region` beside them, then `regions`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum StreamData {
     Event(Event),
+    RegionEvent(RegionEventData),
     Report(Box<Report>),
+    Regions(Box<netcheck_agent::RegionsReport>),
     Stored(Stored),
     NotStored(NotStored),
     Error(crate::error::ErrorBody),
+}
+
+/// One region's event on the stream: the engine's event, and the region it came from.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[allow(dead_code)]
+pub struct RegionEventData {
+    pub region: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What `/api/v1/report` answers: the report, or with `regions=` the regions side by side.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ReportAnswer {
+    Report(Box<Report>),
+    Regions(Box<netcheck_agent::RegionsReport>),
 }
 
 /// The stream's 200: `text/event-stream`, each event's data one of [`StreamData`].
@@ -397,7 +418,9 @@ pub fn stream_docs(
         aide::openapi::StatusCode::Code(200),
         aide::openapi::ReferenceOr::Item(super::openapi::response(
             "Server-Sent Events: `started` and `finished` as the checks run, then `report`, \
-             then `stored` or `not_stored`. Each event's `data` is JSON."
+             then `stored` or `not_stored`; with `regions=`, each region's `started`, \
+             `finished` and `ended` (with `region`), then `regions`. Each event's `data` is \
+             JSON."
                 .into(),
             "text/event-stream",
             schema,
