@@ -19,17 +19,6 @@ use netcheck_testkit::nats::NatsServer;
 use netcheck_testkit::web::WebServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn broker() -> Option<NatsServer> {
-    if let Err(why) = netcheck_testkit::nats::available() {
-        if std::env::var("NETCHECK_REQUIRE_NATS").is_ok_and(|v| v == "1") {
-            panic!("NETCHECK_REQUIRE_NATS=1 but {why}");
-        }
-        eprintln!("SKIPPED: {why}");
-        return None;
-    }
-    Some(NatsServer::start())
-}
-
 async fn dns() -> DnsServer {
     DnsServer::start(Zone::new().add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 1)))).await
 }
@@ -115,7 +104,9 @@ async fn hub(url: &str) -> Hub {
 
 #[tokio::test]
 async fn each_region_gives_its_own_full_report_and_a_region_without_agent_says_so_at_once() {
-    let Some(nats) = broker() else { return };
+    let Some(nats) = netcheck_testkit::nats::for_test() else {
+        return;
+    };
     let dns = dns().await;
     let site = WebServer::http().await;
     let _seoul = agent(&nats.url, "seoul", &dns, 4).await;
@@ -192,7 +183,9 @@ async fn slow_site() -> (u16, tokio::task::JoinHandle<()>) {
 
 #[tokio::test]
 async fn an_agent_killed_mid_run_is_lost_with_what_it_sent_and_a_busy_one_answers_at_once() {
-    let Some(nats) = broker() else { return };
+    let Some(nats) = netcheck_testkit::nats::for_test() else {
+        return;
+    };
     let dns = dns().await;
     let (port, _site) = slow_site().await;
     let tokyo = agent(&nats.url, "tokyo", &dns, 1).await;
@@ -236,7 +229,9 @@ async fn an_agent_killed_mid_run_is_lost_with_what_it_sent_and_a_busy_one_answer
 
 #[tokio::test]
 async fn an_agent_refuses_an_internal_target_after_its_own_lookup() {
-    let Some(nats) = broker() else { return };
+    let Some(nats) = netcheck_testkit::nats::for_test() else {
+        return;
+    };
     let dns = DnsServer::start(Zone::new().add(
         "inside.netcheck.test",
         60,
@@ -265,7 +260,9 @@ async fn an_agent_refuses_an_internal_target_after_its_own_lookup() {
 
 #[tokio::test]
 async fn a_broker_restart_interrupts_the_regions_in_flight_and_the_next_run_works() {
-    let Some(mut nats) = broker() else { return };
+    let Some(mut nats) = netcheck_testkit::nats::for_test() else {
+        return;
+    };
     let dns = dns().await;
     let (port, _slow) = slow_site().await;
     let fast = WebServer::http().await;
@@ -352,7 +349,7 @@ async fn as_user(url: &str, user: &str, password: &str) -> Result<async_nats::Cl
 
 #[tokio::test]
 async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
-    if broker().is_none() {
+    if !netcheck_testkit::nats::usable() {
         return;
     }
     let nats = NatsServer::with_config(PERMISSIONS);
@@ -421,7 +418,9 @@ async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
 
 #[tokio::test]
 async fn a_site_down_from_one_region_is_named_with_what_differs() {
-    let Some(nats) = broker() else { return };
+    let Some(nats) = netcheck_testkit::nats::for_test() else {
+        return;
+    };
     let site = WebServer::http().await;
     // A GeoDNS answer that differs: london's resolver sends it where nothing listens.
     let here = dns().await;

@@ -19,6 +19,26 @@ pub fn available() -> Result<(), String> {
     }
 }
 
+/// Whether a test may use the broker: true when it is installed; false, said as skipped, when
+/// not; a panic when NETCHECK_REQUIRE_NATS=1 (CI) asks for it.
+pub fn usable() -> bool {
+    match available() {
+        Ok(()) => true,
+        Err(why) if std::env::var("NETCHECK_REQUIRE_NATS").is_ok_and(|v| v == "1") => {
+            panic!("NETCHECK_REQUIRE_NATS=1 but {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            false
+        }
+    }
+}
+
+/// A broker for a test, when [`usable`].
+pub fn for_test() -> Option<NatsServer> {
+    usable().then(NatsServer::start)
+}
+
 pub struct NatsServer {
     pub url: String,
     pub port: u16,

@@ -381,6 +381,21 @@ async fn http_get(addr: &str, path: &str) -> String {
     answer
 }
 
+/// [`http_get`]'s answer as its status and its body.
+async fn http_status_body(addr: &str, path: &str) -> (u16, String) {
+    let answer = http_get(addr, path).await;
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
 /// A report of `p`'s site (DNS only) kept by the server at `addr`: its id.
 async fn kept_report(p: &Peers, addr: &str) -> String {
     let answer = http_get(

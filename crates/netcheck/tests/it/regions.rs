@@ -3,44 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use netcheck_testkit::nats::NatsServer;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::{BIN, netcheck, peers, serve};
-
-async fn get(addr: &str, path: &str) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    let status = answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn broker() -> Option<NatsServer> {
-    if let Err(why) = netcheck_testkit::nats::available() {
-        if std::env::var("NETCHECK_REQUIRE_NATS").is_ok_and(|v| v == "1") {
-            panic!("NETCHECK_REQUIRE_NATS=1 but {why}");
-        }
-        eprintln!("SKIPPED: {why}");
-        return None;
-    }
-    Some(NatsServer::start())
-}
+use crate::{BIN, http_status_body as get, netcheck, peers, serve};
 
 #[tokio::test]
 async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm() {
-    let Some(nats) = broker() else { return };
+    let Some(nats) = netcheck_testkit::nats::for_test() else {
+        return;
+    };
     let p = peers("regions").await;
     let agent = |region: &str| {
         tokio::process::Command::new(BIN)
