@@ -393,7 +393,10 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A kept report, as it was stored: a report, of the schema version it was written with. */
+                /**
+                 * @description A kept report, as it was stored: a report, of the schema version it was written with, or a
+                 *     run in several regions (kind `regions`).
+                 */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -684,6 +687,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream a run in several regions, from any server
+         * @description The events of a run started with `regions=` (its `run` event names this address), from the first, on whichever server of the deployment is asked: live while any server runs it (they share the NATS broker), then from the store (`run`, `regions`, `stored`).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 32 hexadecimal digits. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-Sent Events: `started` and `finished` as the checks run, then `report`, then `stored` or `not_stored`; with `regions=`, each region's `started`, `finished` and `ended` (with `region`), then `regions`. Each event's `data` is JSON. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["StreamData"];
+                    };
+                };
+                /** @description error: `bad_id` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `forbidden_origin` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `unknown_host` */
+                421: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description error: `storage_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schema": {
         parameters: {
             query?: never;
@@ -897,6 +996,7 @@ export interface components {
             /** @description RFC 3339, UTC. */
             created_at: string;
             id: string;
+            kind: components["schemas"]["Kind"];
             reachability: string;
             summary: string;
             target: string;
@@ -1036,8 +1136,13 @@ export interface components {
             preload: boolean;
             raw: string;
         };
-        /** @description A kept report, as it was stored: a report, of the schema version it was written with. */
-        Kept: components["schemas"]["Report"];
+        /**
+         * @description A kept report, as it was stored: a report, of the schema version it was written with, or a
+         *     run in several regions (kind `regions`).
+         */
+        Kept: components["schemas"]["ReportAnswer"];
+        /** @description What a kept report is. */
+        Kind: "report" | "regions";
         Location: {
             /** Format: ip */
             address: string;
@@ -1388,6 +1493,13 @@ export interface components {
             /** @description A URL, a host name (IDN too), host:port or an IP address. */
             target?: string | null;
         };
+        /** @description The `run` event, first on a run in several regions: its id, and where any server streams it. */
+        RunStarted: {
+            /** @description Also the id it is kept under when it ends. */
+            id: string;
+            /** @description `/api/v1/runs/ID`: this run's stream, from any server of the deployment. */
+            stream: string;
+        };
         /** @description The typed facts of one check. `kind` names the variant in JSON. */
         Section: ({
             /** @constant */
@@ -1488,7 +1600,7 @@ export interface components {
          *     runner's events), `report`, then `stored` or `not_stored`; `error` only if the run broke.
          *     With `regions=`: each region's events with `region` beside them, then `regions`.
          */
-        StreamData: components["schemas"]["Event"] | components["schemas"]["RegionEventData"] | components["schemas"]["Report"] | components["schemas"]["RegionsReport"] | components["schemas"]["Stored"] | components["schemas"]["NotStored"] | components["schemas"]["ErrorBody"];
+        StreamData: components["schemas"]["Event"] | components["schemas"]["RegionEventData"] | components["schemas"]["Report"] | components["schemas"]["RegionsReport"] | components["schemas"]["RunStarted"] | components["schemas"]["Stored"] | components["schemas"]["NotStored"] | components["schemas"]["ErrorBody"];
         /** @description A validated target. */
         Target: {
             /** @description True when the port was written in the input rather than implied by the scheme. */

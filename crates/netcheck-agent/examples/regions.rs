@@ -4,10 +4,15 @@
 //! - a 3-region report's wall time against the slowest region's own report, run by the engine
 //!   directly with that region's settings (the reference, same process): goal ≤ 1.1×, plus one
 //!   round trip to the broker;
-//! - 100 3-region runs at once: how many completed, their p50 and p99 wall time, and the
-//!   process's resident memory (agents and hub together).
+//! - 100 3-region runs at once through the hub in this process: how many completed, their p50
+//!   and p99 wall time;
+//! - 100 3-region runs at once through one `netcheck serve --nats` (`GET /api/v1/report?…
+//!   &regions=…`), with three `netcheck agent` processes (the binary NETCHECK_BIN names): how
+//!   many completed, p50 and p99, and the peak resident memory of the server and of each agent,
+//!   apart.
 //!
-//! bench/regions.sh runs it: `cargo run --release -p netcheck-agent --example regions [RUNS]`.
+//! bench/regions.sh runs it: `NETCHECK_BIN=target/release/netcheck cargo run --release -p
+//! netcheck-agent --example regions [RUNS]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -45,8 +50,9 @@ async fn site(last: u8, port: u16, delay: Duration) -> u16 {
     port
 }
 
-fn rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// The peak resident memory of process `pid` ("self" for this one), in MiB.
+fn rss_mib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -92,6 +98,7 @@ async fn main() {
         ));
     }
     let regions: Vec<String> = ["near", "middle", "far"].map(String::from).to_vec();
+    let mut stops = Vec::new();
     for (i, region) in regions.iter().enumerate() {
         let client = async_nats::connect(&nats.url).await.unwrap();
         let mut s = (*settings[i].1).clone();
@@ -109,7 +116,14 @@ async fn main() {
             max_jobs: 200,
             subjects: Subjects::default(),
         };
-        tokio::spawn(async move { serve(client, config, std::future::pending()).await });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        tokio::spawn(async move {
+            serve(client, config, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let hub = Hub::new(
@@ -180,10 +194,112 @@ async fn main() {
     let mut walls: Vec<f64> = all.iter().map(|(_, w)| *w).collect();
     walls.sort_by(f64::total_cmp);
     println!(
-        "100 three-region runs at once: {completed} completed in {:.1} s; wall p50 {:.0} ms, p99 {:.0} ms; peak RSS {} MiB (agents and hub in one process)",
+        "100 three-region runs at once, hub in process: {completed} completed in {:.1} s; wall p50 {:.0} ms, p99 {:.0} ms; peak RSS {} MiB (agents and hub in one process)",
         total.as_secs_f64(),
         walls[49],
         walls[98],
-        rss_mib()
+        rss_mib("self")
     );
+
+    // The same through one server and three agent processes, each measured apart.
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    let Ok(bin) = std::env::var("NETCHECK_BIN") else {
+        println!("through one server: skipped (NETCHECK_BIN names no netcheck binary)");
+        return;
+    };
+    let mut agents = Vec::new();
+    for (i, region) in regions.iter().enumerate() {
+        let resolver = settings[i].0.addr.to_string();
+        agents.push(
+            tokio::process::Command::new(&bin)
+                .args(["agent", "--nats", &nats.url, "--region", region])
+                .args(["--name", &format!("{region}-p"), "--max-jobs", "200"])
+                .args(["--resolver", &resolver, "--allow", "127.0.0.0/8"])
+                .stderr(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap(),
+        );
+    }
+    let (server, addr) = server(&bin, &nats.url).await;
+    // The in-process agents have left, the processes have joined.
+    let joined = Instant::now();
+    while hub.agents(Duration::from_millis(300)).await.unwrap().len() != 3 {
+        assert!(
+            joined.elapsed() < Duration::from_secs(20),
+            "the agents did not join"
+        );
+    }
+    let path = format!(
+        "/api/v1/report?target=http://www.bench.test:{port}/&only=dns,site&regions=near,middle,far"
+    );
+    let _ = get(&addr, &path).await;
+    let t = Instant::now();
+    let all = futures::future::join_all((0..100).map(|_| {
+        let (addr, path) = (addr.clone(), path.clone());
+        async move {
+            let started = Instant::now();
+            let answer = get(&addr, &path).await;
+            let ok = answer.starts_with("HTTP/1.1 200")
+                && answer.matches("\"outcome\":\"completed\"").count() == 3;
+            (ok, started.elapsed().as_secs_f64() * 1000.0)
+        }
+    }))
+    .await;
+    let total = t.elapsed();
+    let completed = all.iter().filter(|(ok, _)| *ok).count();
+    let mut walls: Vec<f64> = all.iter().map(|(_, w)| *w).collect();
+    walls.sort_by(f64::total_cmp);
+    let agent_rss: Vec<String> = agents
+        .iter()
+        .zip(&regions)
+        .map(|(a, r)| format!("{r} {}", rss_mib(&a.id().unwrap().to_string())))
+        .collect();
+    println!(
+        "100 three-region runs at once, through one server: {completed} completed in {:.1} s; wall p50 {:.0} ms, p99 {:.0} ms; peak RSS: server {} MiB, agents {} MiB",
+        total.as_secs_f64(),
+        walls[49],
+        walls[98],
+        rss_mib(&server.id().unwrap().to_string()),
+        agent_rss.join(", ")
+    );
+}
+
+/// `netcheck serve --nats URL` for the bench: no store, no cooldown, room for 200 runs from one
+/// client; the process and the address it serves on.
+async fn server(bin: &str, nats: &str) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--nats", nats])
+        .args(["--allow", "127.0.0.0/8", "--database-url", "none"])
+        .args(["--cooldown-secs", "0", "--max-concurrent", "200"])
+        .args(["--runs-per-minute", "100000", "--runs-burst", "1000"])
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next_line().await.unwrap().expect("serve ended");
+        if let Some(addr) = line
+            .strip_prefix("netcheck: serving the API on http://")
+            .and_then(|rest| rest.strip_suffix("/api/v1/"))
+        {
+            break addr.to_owned();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+/// `GET path` of the server at `addr`: the whole answer as text.
+async fn get(addr: &str, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer).await;
+    answer
 }

@@ -10,11 +10,16 @@ use std::time::Duration;
 use async_nats::Client;
 use async_nats::client::RequestErrorKind;
 use futures::StreamExt;
+use netcheck_core::dial::Denial;
+use netcheck_core::runner::Vetted;
 use netcheck_core::{Event, Registry, ReportBuilder, RunRequest};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::protocol::{Job, Message, Presence, Reply, Subjects};
 use crate::regions::{Outcome, RegionReport, RegionsReport};
+
+/// The region name of this machine's own run: what "just me?" compares against.
+pub const HERE: &str = "here";
 
 /// How often a waiting region looks at the broker connection.
 const WAKE: Duration = Duration::from_millis(250);
@@ -45,6 +50,11 @@ impl Hub {
             lost_after: Duration::from_secs(4),
             answer_within: Duration::from_secs(5),
         }
+    }
+
+    /// The connection and subjects this hub uses, for a run's stream ([`crate::runs`]).
+    pub fn client(&self) -> (&Client, &Subjects) {
+        (&self.client, &self.subjects)
     }
 
     /// The agents alive now: every one that answers discovery within `wait`, by region.
@@ -278,4 +288,77 @@ impl Hub {
             }
         }
     }
+}
+
+/// Runs `request` in `regions` at once: [`HERE`] on this machine's engine (`here`, the request
+/// vetted by this machine's policy, or its refusal), every other region through `hub`. Each
+/// event goes to `events` tagged with its region; the parts come back in the order asked. A
+/// region asked without a hub has no agent.
+pub async fn run_regions(
+    hub: Option<&Hub>,
+    request: RunRequest,
+    here: Option<Result<Vetted, Denial>>,
+    registry: &Registry,
+    regions: &[String],
+    events: Option<UnboundedSender<RegionEvent>>,
+) -> RegionsReport {
+    let remote: Vec<String> = regions.iter().filter(|r| *r != HERE).cloned().collect();
+    let local = async {
+        let vetted = match here.filter(|_| regions.iter().any(|r| r == HERE))? {
+            Ok(v) => v,
+            Err(denial) => {
+                return Some(RegionReport {
+                    region: HERE.into(),
+                    outcome: Outcome::Refused,
+                    agent: None,
+                    report: None,
+                    reason: denial.to_string(),
+                });
+            }
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+        let forward = async {
+            while let Some(event) = rx.recv().await {
+                if let Some(out) = &events {
+                    let _ = out.send(RegionEvent {
+                        region: HERE.into(),
+                        event,
+                    });
+                }
+            }
+        };
+        let (report, ()) = tokio::join!(vetted.run(registry, Some(tx)), forward);
+        Some(RegionReport {
+            region: HERE.into(),
+            outcome: Outcome::Completed,
+            agent: None,
+            reason: report.diagnosis.summary.clone(),
+            report: Some(report),
+        })
+    };
+    let remote_run = async {
+        match hub {
+            _ if remote.is_empty() => Vec::new(),
+            Some(hub) => {
+                hub.run(request.clone(), &remote, events.clone())
+                    .await
+                    .regions
+            }
+            None => remote
+                .iter()
+                .map(|region| RegionReport {
+                    region: region.clone(),
+                    outcome: Outcome::NoAgent,
+                    agent: None,
+                    report: None,
+                    reason: "no broker to reach its agents".into(),
+                })
+                .collect(),
+        }
+    };
+    let (local, mut others) = tokio::join!(local, remote_run);
+    let mut parts: Vec<RegionReport> = local.into_iter().collect();
+    parts.append(&mut others);
+    parts.sort_by_key(|p| regions.iter().position(|r| *r == p.region));
+    RegionsReport::new(request.target, parts)
 }

@@ -11,8 +11,9 @@ pub mod connect;
 pub mod hub;
 pub mod protocol;
 pub mod regions;
+pub mod runs;
 
 pub use compare::Difference;
-pub use hub::{Hub, RegionEvent};
+pub use hub::{HERE, Hub, RegionEvent, run_regions};
 pub use protocol::{AgentInfo, Presence, Subjects};
 pub use regions::{Outcome, RegionReport, RegionsReport, Verdict, VerdictKind};

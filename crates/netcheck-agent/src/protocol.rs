@@ -11,6 +11,8 @@
 //!   agent its own subjects (docs/deploy.md) make a result unforgeable by another agent, and the
 //!   hub takes results only from the agent that accepted the job.
 //! - `{prefix}.discover`: every agent answers with its [`Presence`] (`netcheck agents`).
+//! - `{prefix}.runs.{run}.events` and `.replay`: between the servers only, a run's stream, so
+//!   that any server can stream any run (`runs.rs`).
 
 use netcheck_core::{Event, RunRequest};
 use serde::{Deserialize, Serialize};
@@ -56,6 +58,16 @@ impl Subjects {
     /// Every agent's results for `job`.
     pub fn all_results(&self, job: &str) -> String {
         format!("{}.results.{job}.*", self.prefix)
+    }
+
+    /// Where the server that runs `run` publishes its stream's events (`runs.rs`).
+    pub fn run_events(&self, run: &str) -> String {
+        format!("{}.runs.{run}.events", self.prefix)
+    }
+
+    /// Where the server that runs `run` answers with the events sent so far.
+    pub fn run_replay(&self, run: &str) -> String {
+        format!("{}.runs.{run}.replay", self.prefix)
     }
 
     /// The agent a results subject names, if it is one of `job`'s.

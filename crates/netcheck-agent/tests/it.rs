@@ -8,9 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use hickory_proto::rr::RData;
 use hickory_proto::rr::rdata::A;
 use netcheck_agent::agent::{AgentConfig, serve};
+use netcheck_agent::runs::{Follower, Origin};
 use netcheck_agent::{AgentInfo, Hub, Outcome, Subjects, VerdictKind};
 use netcheck_core::policy::TargetPolicy;
 use netcheck_core::{RunOptions, RunRequest, Settings, Target};
@@ -329,8 +331,9 @@ const PERMISSIONS: &str = r#"
 authorization {
   users = [
     { user: hub, password: hubpw, permissions: {
-        publish: ["netcheck.jobs.>", "netcheck.discover"],
-        subscribe: ["netcheck.results.>", "_INBOX.>"] } }
+        publish: ["netcheck.jobs.>", "netcheck.discover", "netcheck.runs.>"],
+        subscribe: ["netcheck.results.>", "netcheck.runs.>", "_INBOX.>"],
+        allow_responses: true } }
     { user: seoul-1, password: seoulpw, permissions: {
         publish: ["netcheck.results.*.seoul-1"],
         subscribe: ["netcheck.jobs.seoul", "netcheck.discover"],
@@ -381,6 +384,33 @@ async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
         1
     );
 
+    // Under the same permissions, servers stream each other's runs; an agent reads none.
+    let run = "0123456789abcdef0123456789abcdef";
+    let (client, subjects) = hub.client();
+    let mut origin = Origin::open(client.clone(), subjects, run).await.unwrap();
+    origin
+        .send("run", serde_json::json!({ "id": run }), false)
+        .await;
+    let other_server = as_user(&nats.url, "hub", "hubpw").await.unwrap();
+    let frames = Follower::new(other_server, Subjects::default())
+        .follow(run)
+        .await
+        .unwrap()
+        .expect("the origin answers the replay");
+    origin.send("regions", serde_json::json!({}), true).await;
+    let names: Vec<String> = frames.map(|f| f.event).collect().await;
+    assert_eq!(names, ["run", "regions"]);
+    let spy = as_user(&nats.url, "seoul-1", "seoulpw").await.unwrap();
+    let spied = tokio::time::timeout(
+        Duration::from_secs(2),
+        Follower::new(spy, Subjects::default()).follow(run),
+    )
+    .await;
+    assert!(
+        !matches!(spied, Ok(Ok(Some(_)))),
+        "an agent read a server's run"
+    );
+
     // It cannot take another region's jobs: the broker refuses the subscription, so a job for
     // london finds nobody.
     let rogue = as_user(&nats.url, "seoul-1", "seoulpw").await.unwrap();
@@ -406,7 +436,6 @@ async fn each_agent_has_its_own_credentials_and_only_its_own_subjects() {
         .await
         .unwrap();
     rogue.flush().await.unwrap();
-    use futures::StreamExt;
     let first = tokio::time::timeout(Duration::from_secs(2), results.next())
         .await
         .unwrap()

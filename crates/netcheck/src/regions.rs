@@ -10,14 +10,13 @@ use std::time::Duration;
 
 use netcheck_agent::agent::{AgentConfig, serve};
 use netcheck_agent::connect::{Credentials, connect};
-use netcheck_agent::{AgentInfo, Hub, Outcome, RegionReport, RegionsReport, Subjects};
+use netcheck_agent::{AgentInfo, Hub, RegionsReport, Subjects};
 use netcheck_core::{RunRequest, Target};
 use netcheck_text::clean_str;
 
 use crate::cli::{AgentArgs, AgentsArgs, Engine, NatsArgs};
 
-/// The region name of this machine's own run.
-pub const HERE: &str = "here";
+pub use netcheck_agent::HERE;
 
 fn credentials(args: &NatsArgs) -> Result<Credentials, String> {
     match (&args.creds, &args.user) {
@@ -191,51 +190,27 @@ pub fn check(
             return ExitCode::from(2);
         }
     };
-    let remote: Vec<String> = regions.iter().filter(|r| *r != HERE).cloned().collect();
+    let remote = regions.iter().any(|r| r != HERE);
     let here = regions.iter().any(|r| r == HERE);
-    let request = RunRequest::new(target.clone(), engine.options);
+    let request = RunRequest::new(target, engine.options);
     let settings = Arc::new(engine.settings);
     let report = runtime.block_on(async {
         let hub = match &nats.url {
-            Some(url) if !remote.is_empty() => Some(Hub::new(
+            Some(url) if remote => Some(Hub::new(
                 connect(url, &credentials, "netcheck-check").await?,
                 Subjects::new(&nats.subject_prefix),
             )),
             _ => None,
         };
-        let remote_run = async {
-            match &hub {
-                Some(hub) => hub.run(request.clone(), &remote, None).await.regions,
-                None => Vec::new(),
-            }
+        let vetted = match here {
+            true => Some(netcheck_core::runner::vet(request.clone(), settings).await),
+            false => None,
         };
         let registry = netcheck_core::checks::registry();
-        let local = async {
-            if !here {
-                return None;
-            }
-            let ran = netcheck_core::run(request.clone(), settings.clone(), &registry, None).await;
-            Some(match ran {
-                Ok(report) => RegionReport {
-                    region: HERE.into(),
-                    outcome: Outcome::Completed,
-                    agent: None,
-                    reason: report.diagnosis.summary.clone(),
-                    report: Some(report),
-                },
-                Err(denial) => RegionReport {
-                    region: HERE.into(),
-                    outcome: Outcome::Refused,
-                    agent: None,
-                    report: None,
-                    reason: denial.to_string(),
-                },
-            })
-        };
-        let (mut remote_parts, local) = tokio::join!(remote_run, local);
-        let mut parts: Vec<RegionReport> = local.into_iter().collect();
-        parts.append(&mut remote_parts);
-        Ok::<_, String>(RegionsReport::new(target, parts))
+        Ok::<_, String>(
+            netcheck_agent::run_regions(hub.as_ref(), request, vetted, &registry, regions, None)
+                .await,
+        )
     });
     let report = match report {
         Ok(r) => r,

@@ -125,6 +125,25 @@ fn documented_with(
             }),
         )
         .api_route(
+            "/api/v1/runs/{id}",
+            get_with(run::follow, |op| {
+                run::stream_docs(op)
+                    .summary("Stream a run in several regions, from any server")
+                    .description(
+                        "The events of a run started with `regions=` (its `run` event names this \
+                         address), from the first, on whichever server of the deployment is \
+                         asked: live while any server runs it (they share the NATS broker), \
+                         then from the store (`run`, `regions`, `stored`).",
+                    )
+                    .with(|op| {
+                        openapi::errors(
+                            op,
+                            &[E::BadId, E::NotFound, E::StorageUnavailable, E::Internal],
+                        )
+                    })
+            }),
+        )
+        .api_route(
             "/api/v1/schema",
             get_with(checks::schema, |op| {
                 op.summary("The JSON Schema of the report and of the events")

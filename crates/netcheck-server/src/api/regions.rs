@@ -4,22 +4,19 @@
 //! /api/v1/regions` lists the agents alive now. The target is vetted here first, as for any
 //! run, and again by each agent after its own lookup.
 
-use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::sse::Event as SseEvent;
 use axum::response::{IntoResponse, Response};
-use netcheck_agent::{Outcome, Presence, RegionEvent, RegionReport, RegionsReport};
+use netcheck_agent::{Presence, RegionEvent, RegionsReport};
 use netcheck_core::runner::Vetted;
 use netcheck_core::{Event, RunRequest};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::{ApiError, AppState};
 
-/// The region name of this server's own run.
-pub const HERE: &str = "here";
+pub use netcheck_agent::HERE;
 
 /// The regions a request names, checked: known to need a hub, at most 16, no repeats.
 pub fn parse(state: &AppState, text: &str) -> Result<Vec<String>, ApiError> {
@@ -52,52 +49,20 @@ pub async fn run(
     regions: &[String],
     events: Option<UnboundedSender<RegionEvent>>,
 ) -> RegionsReport {
-    let remote: Vec<String> = regions.iter().filter(|r| *r != HERE).cloned().collect();
-    let here = regions.iter().any(|r| r == HERE);
-    let local = async {
-        if !here {
-            return None;
-        }
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-        let forward = async {
-            while let Some(event) = rx.recv().await {
-                if let Some(out) = &events {
-                    let _ = out.send(RegionEvent {
-                        region: HERE.into(),
-                        event,
-                    });
-                }
-            }
-        };
-        let (report, ()) = tokio::join!(vetted.run(&state.registry, Some(tx)), forward);
-        Some(RegionReport {
-            region: HERE.into(),
-            outcome: Outcome::Completed,
-            agent: None,
-            reason: report.diagnosis.summary.clone(),
-            report: Some(report),
-        })
-    };
-    let remote_run = async {
-        match (&state.hub, remote.is_empty()) {
-            (Some(hub), false) => {
-                hub.run(request.clone(), &remote, events.clone())
-                    .await
-                    .regions
-            }
-            _ => Vec::new(),
-        }
-    };
-    let (local, mut others) = tokio::join!(local, remote_run);
-    let mut parts: Vec<RegionReport> = local.into_iter().collect();
-    parts.append(&mut others);
-    // In the order asked.
-    parts.sort_by_key(|p| regions.iter().position(|r| *r == p.region));
-    RegionsReport::new(request.target, parts)
+    netcheck_agent::run_regions(
+        state.hub.as_deref(),
+        request,
+        Some(Ok(vetted)),
+        &state.registry,
+        regions,
+        events,
+    )
+    .await
 }
 
-/// One region's event on the stream: the engine's event with its region beside it.
-pub fn event(e: &RegionEvent) -> Result<SseEvent, Infallible> {
+/// One region's event on the stream: its `event:` name, and the engine's event with its region
+/// beside it.
+pub fn event_data(e: &RegionEvent) -> (&'static str, serde_json::Value) {
     let name = match &e.event {
         Event::Started { .. } => "started",
         Event::Finished { .. } => "finished",
@@ -107,7 +72,7 @@ pub fn event(e: &RegionEvent) -> Result<SseEvent, Infallible> {
     if let Some(fields) = data.as_object_mut() {
         fields.insert("region".into(), e.region.clone().into());
     }
-    Ok(SseEvent::default().event(name).data(data.to_string()))
+    (name, data)
 }
 
 /// `GET /api/v1/regions`: the agents that answer now, by region.

@@ -6,7 +6,6 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use netcheck_core::Report;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -20,10 +19,11 @@ pub struct ReportId {
     pub id: String,
 }
 
-/// A kept report, as it was stored: a report, of the schema version it was written with.
+/// A kept report, as it was stored: a report, of the schema version it was written with, or a
+/// run in several regions (kind `regions`).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
-pub struct Kept(#[schemars(with = "Report")] Value);
+pub struct Kept(#[schemars(with = "super::run::ReportAnswer")] Value);
 
 /// A history: newest first.
 #[derive(Debug, Serialize, schemars::JsonSchema)]

@@ -14,7 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use netcheck_core::runner::Event;
 use netcheck_core::{Registry, Report, ReportBuilder, RunRequest, Target};
 use serde::{Deserialize, Serialize};
@@ -121,7 +121,14 @@ pub async fn report(
         refuse_within_cooldown(&state, &plan).await?;
         let report = super::regions::run(&state, plan.request, vetted, &plan.regions, None).await;
         drop(plan.permit);
-        return Ok(Json(report).into_response());
+        let mut headers = HeaderMap::new();
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        if let Some(Ok(id)) = keep_regions(&state, &id, &report).await
+            && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/reports/{id}"))
+        {
+            headers.insert(header::LOCATION, v);
+        }
+        return Ok((headers, Json(report)).into_response());
     }
     if let Some(recent) = admit(&state, &plan).await? {
         let mut headers = HeaderMap::new();
@@ -188,38 +195,132 @@ fn recent_events(recent: Recent, state: &AppState) -> Vec<Result<SseEvent, Infal
     events.into_iter().map(Ok).collect()
 }
 
-/// A run in several regions as a stream: each region's events as they arrive (the engine's,
-/// with `region` beside them), then `regions`, the regions side by side. A client that goes
-/// away stops the hub's part: nobody is left to read it.
+/// A run in several regions as a stream: `run` (its id, which is also its permalink's, and
+/// where any server streams it), each region's events as they arrive (the engine's, with
+/// `region` beside them), `regions` (the regions side by side), then `stored` or `not_stored`.
+/// With a hub, each event also goes on the bus (`netcheck_agent::runs`) for the other servers.
+/// A client that goes away stops the run: nobody is left to read it here, and the followers
+/// are told.
 fn regions_stream(
     state: AppState,
     plan: Plan,
     vetted: netcheck_core::runner::Vetted,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static {
-    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel::<(String, serde_json::Value)>();
     let task = tokio::spawn(async move {
         let _permit = plan.permit;
-        super::regions::run(&state, plan.request, vetted, &plan.regions, Some(tx)).await
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut origin = match &state.hub {
+            Some(hub) => {
+                let (client, subjects) = hub.client();
+                netcheck_agent::runs::Origin::open(client.clone(), subjects, &id)
+                    .await
+                    .inspect_err(|e| tracing::warn!("the run's stream stays on this server: {e}"))
+                    .ok()
+            }
+            None => None,
+        };
+        let mut send = async |name: &str, data: serde_json::Value, last: bool| {
+            if let Some(o) = origin.as_mut() {
+                o.send(name, data.clone(), last).await;
+            }
+            let _ = tx.send((name.to_owned(), data));
+        };
+        send("run", serde_json::json!(RunStarted::new(&id)), false).await;
+        let (region_tx, mut region_events) = tokio::sync::mpsc::unbounded_channel();
+        let run = super::regions::run(&state, plan.request, vetted, &plan.regions, Some(region_tx));
+        tokio::pin!(run);
+        let report = loop {
+            tokio::select! {
+                biased;
+                Some(e) = region_events.recv() => {
+                    let (name, data) = super::regions::event_data(&e);
+                    send(name, data, false).await;
+                }
+                report = &mut run => break report,
+            }
+        };
+        // What came in the same instant as the end.
+        while let Ok(e) = region_events.try_recv() {
+            let (name, data) = super::regions::event_data(&e);
+            send(name, data, false).await;
+        }
+        let kept = keep_regions(&state, &id, &report).await;
+        let stored = kept.is_some();
+        send(
+            "regions",
+            serde_json::to_value(&report).unwrap_or_default(),
+            !stored,
+        )
+        .await;
+        match kept {
+            Some(Ok(id)) => send("stored", serde_json::json!(Stored::new(id)), true).await,
+            Some(Err(message)) => {
+                send("not_stored", serde_json::json!(NotStored { message }), true).await
+            }
+            None => {}
+        }
     });
-    struct Abort(Option<JoinHandle<netcheck_agent::RegionsReport>>);
+    struct Abort(JoinHandle<()>);
     impl Drop for Abort {
         fn drop(&mut self) {
-            if let Some(t) = &self.0 {
-                t.abort();
-            }
+            self.0.abort();
         }
     }
-    futures::stream::unfold(
-        (events, Abort(Some(task))),
-        |(mut events, mut task)| async move {
-            if let Some(e) = events.recv().await {
-                return Some((super::regions::event(&e), (events, task)));
-            }
-            let handle = task.0.take()?;
-            let report = handle.await.ok()?;
-            Some((Ok(json_event("regions", &report)), (events, task)))
-        },
-    )
+    futures::stream::unfold((events, Abort(task)), |(mut events, task)| async move {
+        let (name, data) = events.recv().await?;
+        Some((Ok(json_event(&name, &data)), (events, task)))
+    })
+}
+
+/// Keeps a run in several regions under its run's id, when the server has a store.
+async fn keep_regions(
+    state: &AppState,
+    id: &str,
+    report: &netcheck_agent::RegionsReport,
+) -> Option<Result<String, String>> {
+    let store = state.store.as_ref()?;
+    Some(store.save_regions(id, report).await.map_err(|e| {
+        tracing::warn!("{e}");
+        e.to_string()
+    }))
+}
+
+/// `GET /api/v1/runs/{id}`: a run in several regions, streamed by whichever server is asked:
+/// its events from the first while any server runs it (over the bus), else, once it is kept,
+/// its `regions` and `stored` from the store.
+pub async fn follow(
+    State(state): State<AppState>,
+    axum::extract::Path(super::reports::ReportId { id }): axum::extract::Path<
+        super::reports::ReportId,
+    >,
+) -> Result<Response, ApiError> {
+    if !crate::store::is_id(&id) {
+        return Err(ApiError::BadId(id));
+    }
+    if let Some(hub) = &state.hub {
+        let (client, subjects) = hub.client();
+        let follower = netcheck_agent::runs::Follower::new(client.clone(), subjects.clone());
+        if let Some(frames) = follower.follow(&id).await.map_err(ApiError::Internal)? {
+            let events = frames.map(|f| Ok(json_event(&f.event, &f.data)));
+            return Ok(sse(events));
+        }
+    }
+    let store = state.store.as_ref().ok_or(ApiError::NotFound(id.clone()))?;
+    let kept = store
+        .load(&id)
+        .await?
+        .ok_or(ApiError::NotFound(id.clone()))?;
+    if kept.get("regions").is_none() {
+        // A single report is read at /api/v1/reports/{id}.
+        return Err(ApiError::NotFound(id));
+    }
+    let events = [
+        Ok(json_event("run", &RunStarted::new(&id))),
+        Ok(json_event("regions", &kept)),
+        Ok(json_event("stored", &Stored::new(id))),
+    ];
+    Ok(sse(futures::stream::iter(events)))
 }
 
 /// The run behind one stream; aborted when the stream is dropped (the client went away).
@@ -365,6 +466,24 @@ impl Stored {
     }
 }
 
+/// The `run` event, first on a run in several regions: its id, and where any server streams it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RunStarted {
+    /// Also the id it is kept under when it ends.
+    pub id: String,
+    /// `/api/v1/runs/ID`: this run's stream, from any server of the deployment.
+    pub stream: String,
+}
+
+impl RunStarted {
+    fn new(id: &str) -> RunStarted {
+        RunStarted {
+            id: id.to_owned(),
+            stream: format!("/api/v1/runs/{id}"),
+        }
+    }
+}
+
 /// The `not_stored` event: why the report was not kept (it was sent all the same).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct NotStored {
@@ -382,6 +501,7 @@ pub enum StreamData {
     RegionEvent(RegionEventData),
     Report(Box<Report>),
     Regions(Box<netcheck_agent::RegionsReport>),
+    Run(RunStarted),
     Stored(Stored),
     NotStored(NotStored),
     Error(crate::error::ErrorBody),

@@ -2,7 +2,8 @@
 //! embedded SQLite file under the XDG data directory (`sqlite.rs`), so `netcheck serve` keeps
 //! its reports with no setup; PostgreSQL (`postgres.rs`) when several servers share one
 //! database. A report is kept whole as JSON beside the few columns a history list shows; its id
-//! is random (128 bits, a UUID v4), so a permalink cannot be guessed.
+//! is random (128 bits, a UUID v4), so a permalink cannot be guessed. A run in several regions
+//! is kept the same way, as one row of kind `regions` under its run's id.
 //!
 //! What is kept is decided here, once for both back-ends: never a URL's userinfo
 //! (`user:password@`), query values replaced by `redacted` unless the operator keeps them
@@ -15,7 +16,9 @@ mod sqlite;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use netcheck_agent::{RegionsReport, VerdictKind};
 use netcheck_core::Report;
+use netcheck_core::diagnosis::Reachability;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -67,6 +70,33 @@ pub struct Entry {
     pub created_at: String,
     pub reachability: String,
     pub summary: String,
+    pub kind: Kind,
+}
+
+/// What a kept report is.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// One report, from one place.
+    Report,
+    /// The regions side by side (`regions=`): each region's report, and the verdict.
+    Regions,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Report => "report",
+            Kind::Regions => "regions",
+        }
+    }
+
+    fn parse(text: &str) -> Kind {
+        match text {
+            "regions" => Kind::Regions,
+            _ => Kind::Report,
+        }
+    }
 }
 
 /// A report as a back-end keeps it: already redacted.
@@ -79,6 +109,7 @@ pub(crate) struct Row {
     pub reachability: String,
     pub summary: String,
     pub report: Value,
+    pub kind: Kind,
 }
 
 /// What is kept, and for how long.
@@ -177,20 +208,73 @@ impl Store {
     /// Keeps `report`, redacted; its id. When this returns, the report is on disk: a crash
     /// afterwards does not lose it.
     pub async fn save(&self, report: &Report) -> Result<String, StoreError> {
-        let mut json =
+        let json =
             serde_json::to_value(report).map_err(|e| unavailable("serialising the report", e))?;
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        self.keep(
+            id,
+            Kind::Report,
+            &report.target.host,
+            report.diagnosis.reachability,
+            &report.diagnosis.summary,
+            json,
+        )
+        .await
+    }
+
+    /// Keeps the regions side by side under `id` (the run's own, so that a run's id is its
+    /// permalink), redacted.
+    pub async fn save_regions(
+        &self,
+        id: &str,
+        report: &RegionsReport,
+    ) -> Result<String, StoreError> {
+        if !is_id(id) {
+            return Err(unavailable("storing the regions", "not an id of ours"));
+        }
+        let json =
+            serde_json::to_value(report).map_err(|e| unavailable("serialising the regions", e))?;
+        // The history's one word: reachable everywhere, unreachable everywhere, degraded when
+        // only some regions reach it, unknown when too few could say.
+        let reachability = match report.verdict.kind {
+            VerdictKind::ReachableEverywhere => Reachability::Reachable,
+            VerdictKind::DownEverywhere => Reachability::Unreachable,
+            VerdictKind::DownFromSome => Reachability::Degraded,
+            VerdictKind::Inconclusive => Reachability::Unknown,
+        };
+        self.keep(
+            id.to_owned(),
+            Kind::Regions,
+            &report.target.host,
+            reachability,
+            &report.verdict.summary,
+            json,
+        )
+        .await
+    }
+
+    async fn keep(
+        &self,
+        id: String,
+        kind: Kind,
+        host: &str,
+        reachability: Reachability,
+        summary: &str,
+        mut json: Value,
+    ) -> Result<String, StoreError> {
         redact(&mut json, self.retention.keep_query);
         let row = Row {
-            id: uuid::Uuid::new_v4().simple().to_string(),
-            target: report.target.host.clone(),
+            id,
+            target: host.to_owned(),
             created_at: stamp(time::OffsetDateTime::now_utc())
                 .map_err(|e| unavailable("dating the report", e))?,
-            reachability: serde_json::to_value(report.diagnosis.reachability)
+            reachability: serde_json::to_value(reachability)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
-            summary: report.diagnosis.summary.clone(),
+            summary: summary.to_owned(),
             report: json,
+            kind,
         };
         match &self.backend {
             Backend::Sqlite(s) => s.save(row.clone()).await?,
@@ -208,9 +292,10 @@ impl Store {
         }
     }
 
-    /// The host's newest report, with its history line.
+    /// The host's newest single report (not the regions'), with its history line.
     pub async fn latest(&self, host: &str) -> Result<Option<(Entry, Value)>, StoreError> {
-        let Some(entry) = self.history(Some(host), 1).await?.into_iter().next() else {
+        let newest = self.kept(Some(host), Some(Kind::Report), 1).await?;
+        let Some(entry) = newest.into_iter().next() else {
             return Ok(None);
         };
         Ok(self.load(&entry.id).await?.map(|report| (entry, report)))
@@ -221,11 +306,20 @@ impl Store {
         redacted_url(url, self.retention.keep_query).unwrap_or_else(|| url.to_owned())
     }
 
-    /// The newest reports, of one target's host or of all, newest first.
+    /// The newest reports of every kind, of one target's host or of all, newest first.
     pub async fn history(&self, host: Option<&str>, limit: i64) -> Result<Vec<Entry>, StoreError> {
+        self.kept(host, None, limit).await
+    }
+
+    async fn kept(
+        &self,
+        host: Option<&str>,
+        kind: Option<Kind>,
+        limit: i64,
+    ) -> Result<Vec<Entry>, StoreError> {
         match &self.backend {
-            Backend::Sqlite(s) => s.history(host, limit).await,
-            Backend::Postgres(p) => p.history(host, limit).await,
+            Backend::Sqlite(s) => s.history(host, kind, limit).await,
+            Backend::Postgres(p) => p.history(host, kind, limit).await,
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-use super::{Entry, QUERY_TIMEOUT, Row, StoreError, unavailable};
+use super::{Entry, Kind, QUERY_TIMEOUT, Row, StoreError, unavailable};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS netcheck_reports (
@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS netcheck_reports (
 );
 CREATE INDEX IF NOT EXISTS netcheck_reports_by_target
     ON netcheck_reports (target, created_at DESC);
+ALTER TABLE netcheck_reports ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'report';
 ";
 
 pub struct PgStore {
@@ -140,14 +141,15 @@ impl PgStore {
         self.bounded(
             "storing the report",
             client.execute(
-                "INSERT INTO netcheck_reports (id, target, reachability, summary, report) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO netcheck_reports (id, target, reachability, summary, report, kind) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
                     &row.id,
                     &row.target,
                     &row.reachability,
                     &row.summary.replace('\0', "\u{fffd}"),
                     &json,
+                    &row.kind.as_str(),
                 ],
             ),
         )
@@ -182,17 +184,24 @@ impl PgStore {
     }
 
     /// The newest reports, of one target's host or of all, newest first.
-    pub async fn history(&self, host: Option<&str>, limit: i64) -> Result<Vec<Entry>, StoreError> {
+    pub async fn history(
+        &self,
+        host: Option<&str>,
+        kind: Option<Kind>,
+        limit: i64,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let kind = kind.map(Kind::as_str);
         let client = self.client().await?;
         let rows = self.bounded(
             "reading the history",
             client.query(
                 "SELECT id, target, \
                         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
-                        reachability, summary \
+                        reachability, summary, kind \
                  FROM netcheck_reports WHERE ($1::text IS NULL OR target = $1) \
+                 AND ($3::text IS NULL OR kind = $3) \
                  ORDER BY created_at DESC LIMIT $2",
-                &[&host, &limit],
+                &[&host, &limit, &kind],
             ),
         )
         .await?;
@@ -204,6 +213,7 @@ impl PgStore {
                 created_at: r.get(2),
                 reachability: r.get(3),
                 summary: r.get(4),
+                kind: Kind::parse(r.get(5)),
             })
             .collect())
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
-use super::{Entry, OpenError, QUERY_TIMEOUT, Row, StoreError, stamp, unavailable};
+use super::{Entry, Kind, OpenError, QUERY_TIMEOUT, Row, StoreError, stamp, unavailable};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS netcheck_reports (
@@ -27,6 +27,9 @@ CREATE INDEX IF NOT EXISTS netcheck_reports_by_target
 CREATE INDEX IF NOT EXISTS netcheck_reports_by_time
     ON netcheck_reports (created_at DESC);
 ";
+
+const ADD_KIND: &str =
+    "ALTER TABLE netcheck_reports ADD COLUMN kind TEXT NOT NULL DEFAULT 'report';";
 
 /// Connections that read; reads beyond that wait for one.
 const READERS: usize = 4;
@@ -57,6 +60,15 @@ impl SqliteStore {
                     | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             writer.execute_batch(SCHEMA)?;
+            // A store made before reports had kinds: all of them single reports.
+            let has_kind: bool = writer.query_row(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('netcheck_reports') WHERE name = 'kind'",
+                [],
+                |r| r.get(0),
+            )?;
+            if !has_kind {
+                writer.execute_batch(ADD_KIND)?;
+            }
             let readers = (0..READERS)
                 .map(|_| {
                     connection(
@@ -117,15 +129,17 @@ impl SqliteStore {
         let report = row.report.to_string();
         Self::on("storing the report", self.writer.clone(), move |c| {
             c.execute(
-                "INSERT INTO netcheck_reports (id, target, created_at, reachability, summary, report) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO netcheck_reports \
+                 (id, target, created_at, reachability, summary, report, kind) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     row.id,
                     row.target,
                     row.created_at,
                     row.reachability,
                     row.summary,
-                    report
+                    report,
+                    row.kind.as_str()
                 ],
             )
             .map(|_| ())
@@ -148,20 +162,28 @@ impl SqliteStore {
             .transpose()
     }
 
-    pub async fn history(&self, host: Option<&str>, limit: i64) -> Result<Vec<Entry>, StoreError> {
+    pub async fn history(
+        &self,
+        host: Option<&str>,
+        kind: Option<Kind>,
+        limit: i64,
+    ) -> Result<Vec<Entry>, StoreError> {
         let host = host.map(str::to_owned);
+        let kind = kind.map(Kind::as_str);
         Self::on("reading the history", self.reader(), move |c| {
             let mut statement = c.prepare_cached(
-                "SELECT id, target, created_at, reachability, summary FROM netcheck_reports \
-                 WHERE (?1 IS NULL OR target = ?1) ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+                "SELECT id, target, created_at, reachability, summary, kind FROM netcheck_reports \
+                 WHERE (?1 IS NULL OR target = ?1) AND (?3 IS NULL OR kind = ?3) \
+                 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
             )?;
-            let rows = statement.query_map(params![host, limit], |r| {
+            let rows = statement.query_map(params![host, limit, kind], |r| {
                 Ok(Entry {
                     id: r.get(0)?,
                     target: r.get(1)?,
                     created_at: r.get(2)?,
                     reachability: r.get(3)?,
                     summary: r.get(4)?,
+                    kind: Kind::parse(&r.get::<_, String>(5)?),
                 })
             })?;
             rows.collect()

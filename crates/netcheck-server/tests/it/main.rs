@@ -379,6 +379,7 @@ async fn the_openapi_document_is_3_1_and_every_route_in_it_is_routed_with_its_er
             "GET /api/v1/reports",
             "GET /api/v1/reports/{id}",
             "GET /api/v1/run",
+            "GET /api/v1/runs/{id}",
             "GET /api/v1/schema",
             "GET /healthz",
             "POST /api/v1/reports/{id}/share",

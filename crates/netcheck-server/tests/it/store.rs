@@ -245,11 +245,48 @@ async fn contract(store: Store, keep_query_store: Store) {
             .is_empty()
     );
 
+    // A run in several regions is kept under its run's id, redacted the same way, with its kind;
+    // the cooldown's "latest report" of a host is never one of them.
+    let regions = netcheck_agent::RegionsReport::new(
+        report.target.clone(),
+        vec![netcheck_agent::RegionReport {
+            region: "seoul".into(),
+            outcome: netcheck_agent::Outcome::Completed,
+            agent: None,
+            report: Some(report.clone()),
+            reason: report.diagnosis.summary.clone(),
+        }],
+    );
+    let run = format!("{:032x}", uuid_like());
+    assert_eq!(store.save_regions(&run, &regions).await.unwrap(), run);
+    assert!(store.save_regions("../x", &regions).await.is_err());
+    let kept = store
+        .load(&run)
+        .await
+        .unwrap()
+        .expect("the regions just saved");
+    assert_eq!(kept["regions"][0]["region"], "seoul");
+    assert_eq!(
+        kept["verdict"],
+        serde_json::to_value(&regions.verdict).unwrap()
+    );
+    assert!(!kept.to_string().contains("s3cret") && !kept.to_string().contains("abc123"));
+    let history = store.history(Some("www.netcheck.test"), 10).await.unwrap();
+    assert_eq!(history[0].id, run);
+    assert_eq!(history[0].kind, netcheck_server::store::Kind::Regions);
+    assert_eq!(history[1].kind, netcheck_server::store::Kind::Report);
+    let (latest, _) = store.latest("www.netcheck.test").await.unwrap().unwrap();
+    assert_eq!(
+        latest.id, second,
+        "the newest single report, not the regions"
+    );
+
     // Retention: what is older than the age given is forgotten, nothing newer.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let fresh = store.save(&report).await.unwrap();
     let forgotten = store.prune(Duration::from_millis(300)).await.unwrap();
-    assert!(forgotten >= 2, "{forgotten}");
+    assert!(forgotten >= 3, "{forgotten}");
+    assert!(store.load(&run).await.unwrap().is_none());
     assert!(store.load(&second).await.unwrap().is_none());
     assert!(store.load(&fresh).await.unwrap().is_some());
     assert_eq!(store.prune(Duration::MAX).await.unwrap(), 0);
@@ -418,4 +455,30 @@ async fn a_server_without_a_database_says_it_keeps_nothing() {
                 .contains("--database-url")
         );
     }
+}
+
+#[tokio::test]
+async fn a_store_made_before_kinds_opens_with_its_reports_as_single_reports() {
+    let dir = TempDir::new("old-store");
+    let path = dir.file();
+    {
+        // The table as it was before reports had kinds, with one report in it.
+        let c = rusqlite::Connection::open(path.trim_start_matches("sqlite:")).unwrap();
+        c.execute_batch(
+            "CREATE TABLE netcheck_reports (id TEXT PRIMARY KEY, target TEXT NOT NULL, \
+             created_at TEXT NOT NULL, reachability TEXT NOT NULL, summary TEXT NOT NULL, \
+             report TEXT NOT NULL);
+             INSERT INTO netcheck_reports VALUES ('00000000000000000000000000000001', \
+             'old.test', '2026-11-30T00:00:00.000Z', 'reachable', 'fine', '{\"old\":true}');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, Retention::default()).await.unwrap();
+    let (entry, report) = store.latest("old.test").await.unwrap().unwrap();
+    assert_eq!(entry.kind, netcheck_server::store::Kind::Report);
+    assert_eq!(report["old"], true);
+    drop(store);
+    // And again: the column is added once.
+    let store = Store::open(&path, Retention::default()).await.unwrap();
+    assert_eq!(store.history(None, 10).await.unwrap().len(), 1);
 }

@@ -298,7 +298,7 @@ fn docs_openapi_is_what_the_routes_generate() {
 
 /// A running `netcheck serve`: killed, and its data directory removed, when dropped.
 pub struct Served {
-    _child: tokio::process::Child,
+    pub child: tokio::process::Child,
     data: std::path::PathBuf,
 }
 
@@ -361,13 +361,7 @@ async fn serve_as(p: &Peers, allow_loopback: bool, extra: &[&std::ffi::OsStr]) -
     .await
     .expect("serve did not say where it serves within 20 s");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (
-        Served {
-            _child: child,
-            data,
-        },
-        addr,
-    )
+    (Served { child, data }, addr)
 }
 
 /// `GET path` of the server at `addr`, the whole answer as text (status line, headers, body).
