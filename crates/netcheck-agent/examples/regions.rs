@@ -223,7 +223,8 @@ async fn main() {
                 .unwrap(),
         );
     }
-    let (server, addr) = server(&bin, &nats.url).await;
+    // The server vets each target with its own lookup first: the far region's resolver.
+    let (server, addr) = server(&bin, &nats.url, &settings[2].0.addr.to_string()).await;
     // The in-process agents have left, the processes have joined.
     let joined = Instant::now();
     while hub.agents(Duration::from_millis(300)).await.unwrap().len() != 3 {
@@ -235,13 +236,14 @@ async fn main() {
     let path = format!(
         "/api/v1/report?target=http://www.bench.test:{port}/&only=dns,site&regions=near,middle,far"
     );
-    let _ = get(&addr, &path).await;
+    let _ = get(&addr, &path, 10).await;
     let t = Instant::now();
-    let all = futures::future::join_all((0..100).map(|_| {
+    let all = futures::future::join_all((0..100u8).map(|i| {
         let (addr, path) = (addr.clone(), path.clone());
         async move {
             let started = Instant::now();
-            let answer = get(&addr, &path).await;
+            // From four client addresses: the server holds at most 64 connections of one.
+            let answer = get(&addr, &path, 10 + i % 4).await;
             let ok = answer.starts_with("HTTP/1.1 200")
                 && answer.matches("\"outcome\":\"completed\"").count() == 3;
             (ok, started.elapsed().as_secs_f64() * 1000.0)
@@ -269,11 +271,12 @@ async fn main() {
 
 /// `netcheck serve --nats URL` for the bench: no store, no cooldown, room for 200 runs from one
 /// client; the process and the address it serves on.
-async fn server(bin: &str, nats: &str) -> (tokio::process::Child, String) {
+async fn server(bin: &str, nats: &str, resolver: &str) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
     let mut child = tokio::process::Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--nats", nats])
         .args(["--allow", "127.0.0.0/8", "--database-url", "none"])
+        .args(["--resolver", resolver])
         .args(["--cooldown-secs", "0", "--max-concurrent", "200"])
         .args(["--runs-per-minute", "100000", "--runs-burst", "1000"])
         .stderr(std::process::Stdio::piped())
@@ -294,9 +297,13 @@ async fn server(bin: &str, nats: &str) -> (tokio::process::Child, String) {
     (child, addr)
 }
 
-/// `GET path` of the server at `addr`: the whole answer as text.
-async fn get(addr: &str, path: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+/// `GET path` of the server at `addr`, from 127.0.0.`from`: the whole answer as text.
+async fn get(addr: &str, path: &str, from: u8) -> String {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind((std::net::Ipv4Addr::new(127, 0, 0, from), 0).into())
+        .unwrap();
+    let mut stream = socket.connect(addr.parse().unwrap()).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = String::new();

@@ -10,6 +10,12 @@
 //! last. No answer to the replay (NATS no-responders) means the run is not going on anywhere: the
 //! follower says so, and the caller looks in the shared store. A follower whose origin falls
 //! silent for [`Follower::lost_after`] ends with an `error` event.
+//!
+//! A NATS message has a bound (the broker's `max_payload`, 1 MiB by default) and a report made
+//! of hostile pages may be large: the replay comes in parts of at most half of it, asked for
+//! from a given event on, and an event larger than that travels as its name alone, marked
+//! [`Frame::too_big`], for the follower to read from the store (a run's `regions` is kept
+//! before it is sent).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -40,6 +46,44 @@ pub struct Frame {
     /// The stream's last event.
     #[serde(default)]
     pub last: bool,
+    /// Its `data` was too large for one message and was left out (read it from the store).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub too_big: bool,
+}
+
+impl Frame {
+    /// The frame as one message of at most `limit` bytes: whole, or its name alone.
+    fn encode(&self, limit: usize) -> Vec<u8> {
+        let whole = serde_json::to_vec(self).unwrap_or_default();
+        if whole.len() <= limit {
+            return whole;
+        }
+        serde_json::to_vec(&Frame {
+            data: Value::Null,
+            too_big: true,
+            ..self.clone()
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// A follower's question: the events from `from` on.
+#[derive(Debug, Serialize, Deserialize)]
+struct Ask {
+    from: u64,
+}
+
+/// One part of a replay: events from the one asked, as many as fit; `more` when the origin had
+/// others then.
+#[derive(Debug, Serialize, Deserialize)]
+struct Part {
+    frames: Vec<Value>,
+    more: bool,
+}
+
+/// The most one message of ours holds: half the broker's bound, so a part's envelope fits.
+fn limit(client: &Client) -> usize {
+    (client.server_info().max_payload / 2).max(4096)
 }
 
 /// The origin's side: publishes the run's events and answers replays.
@@ -72,8 +116,25 @@ impl Origin {
             async move {
                 while let Some(ask) = asks.next().await {
                     let Some(reply) = ask.reply else { continue };
-                    let frames = sent.lock().unwrap_or_else(PoisonError::into_inner).clone();
-                    if let Ok(body) = serde_json::to_vec(&frames) {
+                    let from = serde_json::from_slice::<Ask>(&ask.payload).map_or(1, |a| a.from);
+                    let budget = limit(&client);
+                    let part = {
+                        let sent = sent.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut frames = Vec::new();
+                        let mut size = 0;
+                        let mut more = false;
+                        for f in sent.iter().filter(|f| f.seq >= from) {
+                            let body = f.encode(budget);
+                            if !frames.is_empty() && size + body.len() > budget {
+                                more = true;
+                                break;
+                            }
+                            size += body.len();
+                            frames.push(serde_json::from_slice(&body).unwrap_or_default());
+                        }
+                        Part { frames, more }
+                    };
+                    if let Ok(body) = serde_json::to_vec(&part) {
                         let _ = client.publish(reply, body.into()).await;
                     }
                 }
@@ -87,6 +148,7 @@ impl Origin {
                     event: String::new(),
                     data: Value::Null,
                     last: false,
+                    too_big: false,
                 })
                 .unwrap_or_default();
                 loop {
@@ -114,15 +176,15 @@ impl Origin {
                 event: event.to_owned(),
                 data,
                 last,
+                too_big: false,
             };
             sent.push(frame.clone());
             frame
         };
         self.ended |= last;
-        if let Ok(body) = serde_json::to_vec(&frame) {
-            // A broker that is away loses the live copy; the replay still has it.
-            let _ = self.client.publish(self.subject.clone(), body.into()).await;
-        }
+        let body = frame.encode(limit(&self.client));
+        // A broker that is away loses the live copy; the replay still has it.
+        let _ = self.client.publish(self.subject.clone(), body.into()).await;
     }
 }
 
@@ -140,6 +202,7 @@ impl Drop for Origin {
                     "message": "the run was stopped before its end",
                 }),
                 last: true,
+                too_big: false,
             };
             {
                 let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
@@ -147,9 +210,8 @@ impl Drop for Origin {
                 sent.push(last.clone());
             }
             let (client, subject) = (self.client.clone(), self.subject.clone());
-            if let Ok(body) = serde_json::to_vec(&last)
-                && let Ok(runtime) = tokio::runtime::Handle::try_current()
-            {
+            let body = last.encode(usize::MAX);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
                     let _ = client.publish(subject, body.into()).await;
                 });
@@ -199,16 +261,32 @@ impl Follower {
             .flush()
             .await
             .map_err(|e| format!("the broker: {e}"))?;
-        let asked = self
-            .client
-            .request(self.subjects.run_replay(run), bytes::Bytes::new())
-            .await;
-        let replay: Vec<Frame> = match asked {
-            Ok(m) => serde_json::from_slice(&m.payload)
-                .map_err(|e| format!("the run's replay cannot be read: {e}"))?,
-            Err(e) if e.kind() == RequestErrorKind::NoResponders => return Ok(None),
-            Err(e) => return Err(format!("the broker: {e}")),
-        };
+        let mut replay: Vec<Frame> = Vec::new();
+        loop {
+            let from = replay.last().map_or(1, |f| f.seq + 1);
+            let ask = serde_json::to_vec(&Ask { from }).unwrap_or_default();
+            let asked = self
+                .client
+                .request(self.subjects.run_replay(run), ask.into())
+                .await;
+            let part: Part = match asked {
+                Ok(m) => serde_json::from_slice(&m.payload)
+                    .map_err(|e| format!("the run's replay cannot be read: {e}"))?,
+                Err(e) if e.kind() == RequestErrorKind::NoResponders && replay.is_empty() => {
+                    return Ok(None);
+                }
+                Err(e) => return Err(format!("the broker: {e}")),
+            };
+            let before = replay.len();
+            replay.extend(
+                part.frames
+                    .into_iter()
+                    .filter_map(|f| serde_json::from_value::<Frame>(f).ok()),
+            );
+            if !part.more || replay.len() == before {
+                break;
+            }
+        }
         let seen = replay.last().map_or(0, |f| f.seq);
         let done = replay.last().is_some_and(|f| f.last);
         let lost_after = self.lost_after;
@@ -238,6 +316,7 @@ impl Follower {
                                     "message": "the server running it fell silent",
                                 }),
                                 last: true,
+                                too_big: false,
                             };
                             return Some((lost, (live, seen, true)));
                         }

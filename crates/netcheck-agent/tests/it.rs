@@ -514,3 +514,48 @@ async fn a_site_down_from_one_region_is_named_with_what_differs() {
         "{status:?}"
     );
 }
+
+#[tokio::test]
+async fn a_run_larger_than_the_brokers_bound_is_replayed_in_parts_and_an_oversized_event_named() {
+    if !netcheck_testkit::nats::usable() {
+        return;
+    }
+    // A broker that takes messages of 16 KiB at most.
+    let nats = NatsServer::with_config("max_payload: 16384\n");
+    let origin_client = async_nats::connect(&nats.url).await.unwrap();
+    let run = "fedcba9876543210fedcba9876543210";
+    let mut origin = Origin::open(origin_client, &Subjects::default(), run)
+        .await
+        .unwrap();
+    let page = "x".repeat(3000);
+    for i in 0..10 {
+        let data = serde_json::json!({ "i": i, "page": page });
+        origin.send("finished", data, false).await;
+    }
+    let huge = serde_json::json!({ "page": "y".repeat(40_000) });
+    origin.send("regions", huge, false).await;
+    // Joined now: ten events and the oversized one come back by replay, in parts.
+    let follower = Follower::new(
+        async_nats::connect(&nats.url).await.unwrap(),
+        Subjects::default(),
+    );
+    let frames = follower
+        .follow(run)
+        .await
+        .unwrap()
+        .expect("the origin answers");
+    origin
+        .send("stored", serde_json::json!({ "id": run }), true)
+        .await;
+    let frames: Vec<_> = frames.collect().await;
+    let seqs: Vec<u64> = frames.iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, (1..=12).collect::<Vec<u64>>());
+    for f in &frames[..10] {
+        assert!(!f.too_big);
+        assert_eq!(f.data["page"].as_str().map(str::len), Some(3000));
+    }
+    assert_eq!(frames[10].event, "regions");
+    assert!(frames[10].too_big && frames[10].data.is_null());
+    assert_eq!(frames[11].event, "stored");
+    assert!(frames[11].last);
+}

@@ -302,7 +302,32 @@ pub async fn follow(
         let (client, subjects) = hub.client();
         let follower = netcheck_agent::runs::Follower::new(client.clone(), subjects.clone());
         if let Some(frames) = follower.follow(&id).await.map_err(ApiError::Internal)? {
-            let events = frames.map(|f| Ok(json_event(&f.event, &f.data)));
+            let (store, id) = (state.store.clone(), id.clone());
+            let events = frames.filter_map(move |f| {
+                let (store, id) = (store.clone(), id.clone());
+                async move {
+                    if !f.too_big {
+                        return Some(Ok(json_event(&f.event, &f.data)));
+                    }
+                    // Too large for the bus: the regions are read where they were kept before
+                    // they were sent; a region's event that large is left out (the regions
+                    // carry it).
+                    if f.event != "regions" {
+                        return None;
+                    }
+                    let kept = match store {
+                        Some(store) => store.load(&id).await.ok().flatten(),
+                        None => None,
+                    };
+                    Some(Ok(match kept {
+                        Some(regions) => json_event("regions", &regions),
+                        None => json_event(
+                            "error",
+                            &ApiError::Internal("the run's regions cannot be read".into()).body(),
+                        ),
+                    }))
+                }
+            });
             return Ok(sse(events));
         }
     }
