@@ -3,7 +3,37 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{BIN, http_status_body as get, netcheck, peers, serve};
+use crate::{BIN, Peers, http_status_body as get, netcheck, peers, serve};
+
+/// `netcheck agent` for `region` (named REGION-1) on the broker at `nats`, asking `p`'s
+/// resolver, trusting its CA and admitting loopback, with `extra` flags; killed when dropped.
+pub(crate) fn agent(nats: &str, p: &Peers, region: &str, extra: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(BIN)
+        .args(["agent", "--nats", nats, "--region", region])
+        .args(["--name", &format!("{region}-1")])
+        .args(extra)
+        .args(["--resolver", &p.resolver(), "--ca-file", p.ca()])
+        .args(["--allow", "127.0.0.0/8", "--allow", "::1/128"])
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// The agents the server at `addr` lists, once `n` of them answer (or after 15 s).
+pub(crate) async fn agents_listed(addr: &str, n: usize) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let (status, body) = get(addr, "/api/v1/regions").await;
+        assert_eq!(status, 200, "{body}");
+        let agents: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if agents.as_array().map(Vec::len) == Some(n) || started.elapsed() > Duration::from_secs(15)
+        {
+            return agents;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
 
 #[tokio::test]
 async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm() {
@@ -12,20 +42,12 @@ async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm(
     };
     let p = peers("regions").await;
     let agent = |region: &str| {
-        tokio::process::Command::new(BIN)
-            .args(["agent", "--nats", &nats.url, "--region", region])
-            .args([
-                "--name",
-                &format!("{region}-1"),
-                "--location",
-                &format!("{region}, test"),
-            ])
-            .args(["--resolver", &p.resolver(), "--ca-file", p.ca()])
-            .args(["--allow", "127.0.0.0/8", "--allow", "::1/128"])
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap()
+        agent(
+            &nats.url,
+            &p,
+            region,
+            &["--location", &format!("{region}, test")],
+        )
     };
     let seoul = agent("seoul");
     let _london = agent("london");
@@ -122,10 +144,8 @@ async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm(
         "0".as_ref(),
     ];
     let (_served, addr) = serve(&p, &flags).await;
-    let (status, body) = get(&addr, "/api/v1/regions").await;
-    assert_eq!(status, 200, "{body}");
-    let agents: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{body}");
+    let agents = agents_listed(&addr, 2).await;
+    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{agents}");
     let target = p.url("/");
     let (status, body) = get(
         &addr,

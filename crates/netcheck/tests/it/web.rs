@@ -1,12 +1,15 @@
 //! The web UI end to end: `netcheck serve` with the built UI, real peers behind it, and headless
-//! Chromium (through web/e2e/check.mjs) typing a target as a person would. Needs Chromium, Node.js
-//! and a built UI (scripts/setup, scripts/web); skips without them unless
-//! NETCHECK_REQUIRE_BROWSER=1 (set in .ci/run), which makes their absence fail.
+//! Chromium (through web/e2e/*.mjs) typing a target as a person would; with a real broker and
+//! agents, the regions side by side. Needs Chromium, Node.js and a built UI (scripts/setup,
+//! scripts/web), and nats-server for the regions; skips without them unless
+//! NETCHECK_REQUIRE_BROWSER=1 (set in .ci/run), which makes their absence fail (and
+//! NETCHECK_REQUIRE_NATS=1 for the broker).
 
 use std::path::{Path, PathBuf};
 
 use netcheck_testkit::smtp::{self, Smtp};
 
+use crate::regions::{agent, agents_listed};
 use crate::{kept_report, peers, serve};
 
 fn web_dir() -> PathBuf {
@@ -44,6 +47,29 @@ fn skip(test: &str) -> bool {
     true
 }
 
+/// What web/e2e/`script` printed, run with `args` and `env`: its one JSON line, the script
+/// having succeeded.
+async fn driven(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let out = tokio::process::Command::new("node")
+        .arg(web_dir().join("e2e").join(script))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
 #[tokio::test]
 async fn a_person_checks_a_site_in_the_browser() {
     if skip("a_person_checks_a_site_in_the_browser") {
@@ -68,21 +94,13 @@ async fn a_person_checks_a_site_in_the_browser() {
     let (_server, addr) = serve(&p, &flags).await;
     let base = format!("http://{addr}/");
     let screenshot = std::env::temp_dir().join(format!("netcheck-web-{}.png", std::process::id()));
-    let out = tokio::process::Command::new("node")
-        .arg(web_dir().join("e2e/check.mjs"))
-        .args([&base, &p.url("/")])
-        .arg(&screenshot)
-        .env("NETCHECK_E2E_PERMALINK", "1")
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let target = p.url("/");
+    let seen = driven(
+        "check.mjs",
+        &[base.as_ref(), target.as_ref(), screenshot.as_os_str()],
+        &[("NETCHECK_E2E_PERMALINK", "1")],
+    )
+    .await;
     assert_eq!(seen["reachability"], "reachable", "{seen:#}");
     assert!(
         seen["summary"]
@@ -180,20 +198,9 @@ async fn a_person_checks_a_site_in_the_browser() {
 
 /// What web/e2e/share.mjs saw on kept report `id`'s page, having sent it to `address` if given.
 async fn share_page(base: &str, id: &str, address: Option<&str>) -> serde_json::Value {
-    let out = tokio::process::Command::new("node")
-        .arg(web_dir().join("e2e/share.mjs"))
-        .args([base, id])
-        .args(address)
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let mut args: Vec<&std::ffi::OsStr> = vec![base.as_ref(), id.as_ref()];
+    args.extend(address.map(std::ffi::OsStr::new));
+    let seen = driven("share.mjs", &args, &[]).await;
     // Whether or not the server mails: the copy button, and a mailto: link with the diagnosis
     // and the permalink; no script error.
     assert_eq!(seen["copy"], 1, "{seen:#}");
@@ -258,4 +265,185 @@ async fn a_person_mails_a_kept_report_from_its_page_and_without_smtp_there_is_no
     let id = kept_report(&p, &addr).await;
     let seen = share_page(&format!("http://{addr}/"), &id, None).await;
     assert_eq!(seen["form"], 0, "{seen:#}");
+}
+
+/// Three regions (this server, and agents in Seoul and London on a real broker) offered,
+/// chosen, run and shown side by side: the verdict, a column per region, a route per region
+/// on the map from its agent's place to the target (placed by a --locations overlay, as
+/// loopback has no public place). Screenshots at a desktop's and a phone's width.
+#[tokio::test]
+async fn a_person_checks_a_site_from_three_regions_side_by_side_on_the_map() {
+    let test = "a_person_checks_a_site_from_three_regions_side_by_side_on_the_map";
+    if skip(test) || !netcheck_testkit::nats::usable() {
+        return;
+    }
+    let nats = netcheck_testkit::nats::NatsServer::start();
+    let p = peers("web-regions").await;
+    let dir = std::env::temp_dir().join(format!("netcheck-web-regions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let overlay = dir.join("locations.csv");
+    std::fs::write(
+        &overlay,
+        "127.0.0.0/8,Frankfurt,DE,50.11,8.68,Loopback Net\n",
+    )
+    .unwrap();
+    let places = overlay.to_str().unwrap();
+    let _seoul = agent(
+        &nats.url,
+        &p,
+        "seoul",
+        &[
+            "--location",
+            "Seoul, KR",
+            "--lat",
+            "37.57",
+            "--lon",
+            "126.98",
+            "--locations",
+            places,
+        ],
+    );
+    let _london = agent(
+        &nats.url,
+        &p,
+        "london",
+        &[
+            "--location",
+            "London, GB",
+            "--lat",
+            "51.51",
+            "--lon",
+            "-0.13",
+            "--locations",
+            places,
+        ],
+    );
+    let dist = web_dir().join("dist");
+    let flags: [&std::ffi::OsStr; 8] = [
+        "--web-dir".as_ref(),
+        dist.as_os_str(),
+        "--nats".as_ref(),
+        nats.url.as_ref(),
+        "--cooldown-secs".as_ref(),
+        "0".as_ref(),
+        "--locations".as_ref(),
+        overlay.as_os_str(),
+    ];
+    let (_server, addr) = serve(&p, &flags).await;
+    let agents = agents_listed(&addr, 2).await;
+    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{agents}");
+    let base = format!("http://{addr}/");
+    let target = p.url("/");
+    let seen = driven(
+        "regions.mjs",
+        &[
+            base.as_ref(),
+            target.as_ref(),
+            "here,london,seoul".as_ref(),
+            dir.as_os_str(),
+        ],
+        &[],
+    )
+    .await;
+    println!("{test}: screenshots {}", seen["screenshots"]);
+
+    // All three offered, all ticked; the address says which were run.
+    let offered: Vec<(&str, bool)> = seen["choice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["region"].as_str().unwrap(), c["checked"] == true))
+        .collect();
+    assert_eq!(
+        offered,
+        [("here", true), ("london", true), ("seoul", true)],
+        "{seen:#}"
+    );
+    assert!(
+        seen["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("&regions=here%2Clondon%2Cseoul"),
+        "{seen:#}"
+    );
+    assert_eq!(seen["verdict"], "reachable_everywhere", "{seen:#}");
+    assert!(
+        seen["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("reachable from every region (here, london, seoul)")),
+        "{seen:#}"
+    );
+    let columns = seen["columns"].as_array().unwrap();
+    let regions: Vec<&str> = columns
+        .iter()
+        .map(|c| c["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["here", "london", "seoul"], "{seen:#}");
+    for c in columns {
+        assert_eq!(c["outcome"], "completed", "{c:#}");
+        assert_eq!(c["facts"]["status"], "200", "{c:#}");
+        assert_eq!(c["facts"]["A"], "127.0.0.1", "{c:#}");
+        assert!(
+            c["facts"]["certificate"]
+                .as_str()
+                .unwrap()
+                .contains("sha256 "),
+            "{c:#}"
+        );
+    }
+    assert!(
+        columns[2]["agent"]
+            .as_str()
+            .unwrap()
+            .starts_with("seoul-1 · Seoul, KR"),
+        "{seen:#}"
+    );
+    // Filled as the events came: a region seen running with some checks before the end.
+    let states: Vec<&str> = seen["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(states.iter().any(|s| s.contains(":running:")), "{states:?}");
+
+    // A route per region, each agent's starting at its place, and a legend entry each.
+    let routes = seen["routes"].as_array().unwrap();
+    let drawn: Vec<(&str, u64, u64)> = routes
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap(),
+                r["lines"].as_u64().unwrap(),
+                r["agents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        drawn,
+        [("here", 0, 0), ("london", 1, 1), ("seoul", 1, 1)],
+        "{seen:#}"
+    );
+    assert!(
+        routes.iter().all(|r| r["places"].as_u64() >= Some(1)),
+        "{seen:#}"
+    );
+    assert_eq!(
+        seen["legend"],
+        serde_json::json!(["here", "london", "seoul"]),
+        "{seen:#}"
+    );
+    assert_eq!(
+        seen["overflow"], 0,
+        "nothing wider than a phone's screen: {seen:#}"
+    );
+    assert_eq!(seen["errors"], serde_json::json!([]), "no script errors");
+    assert_eq!(
+        seen["offsite"],
+        serde_json::json!([]),
+        "the page asks nothing of other hosts"
+    );
+    if std::env::var_os("NETCHECK_KEEP_SCREENSHOT").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
