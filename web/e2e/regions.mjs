@@ -40,6 +40,7 @@ try {
       agent: c.querySelector(".agent")?.textContent ?? null,
       checks: c.querySelectorAll("[data-check]").length,
       facts: Object.fromEntries([...c.querySelectorAll("dt")].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""])),
+      differs: [...c.querySelectorAll("dt[data-differs]")].map((dt) => dt.textContent),
     })),
     routes: [...document.querySelectorAll("#map g.region-route")].map((g) => ({
       region: g.dataset.region,
@@ -47,6 +48,7 @@ try {
       places: g.querySelectorAll("circle.place").length,
       agents: g.querySelectorAll("circle.place.agent").length,
     })),
+    differences: [...document.querySelectorAll("[data-difference]")].map((d) => d.dataset.difference),
     legend: [...document.querySelectorAll("[data-legend]")].map((l) => l.dataset.legend),
     mapNote: document.querySelector("#map-note")?.textContent ?? "",
     url: location.search,
@@ -60,8 +62,35 @@ try {
   const mobile = `${shots}/regions-mobile.png`;
   await page.screenshot({ path: mobile, fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.setViewportSize({ width: 1100, height: 900 });
 
-  console.log(JSON.stringify({ choice, ...seen, overflow, screenshots: [desktop, map, mobile], errors, offsite: offsite(base) }));
+  // What a server that keeps runs of several regions will send (the stream's `run` and
+  // `stored` events, a kept RegionsReport at /api/v1/reports/ID), played from this server's own
+  // answer: the page passes by the event it does not know, shows the permalink, and draws the
+  // kept report as it drew the run.
+  const side = await page.evaluate(async (url) => (await fetch(url)).json(), `/api/v1/report?target=${encodeURIComponent(target)}&regions=${regions}`);
+  const id = "0123456789abcdef0123456789abcdef";
+  const events = [
+    ["run", { id, stream: `/api/v1/runs/${id}` }],
+    ["regions", side],
+    ["stored", { id, api: `/api/v1/reports/${id}`, permalink: `/?report=${id}` }],
+  ];
+  await page.route("**/api/v1/run?*", (route) =>
+    route.fulfill({ contentType: "text/event-stream", body: events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join("") }),
+  );
+  await page.route(`**/api/v1/reports/${id}`, (route) => route.fulfill({ contentType: "application/json", body: JSON.stringify(side) }));
+  await page.click("button[type=submit]");
+  await page.waitForSelector(`[data-permalink="${id}"]`, { timeout: 10000 });
+  await page.goto(new URL(`/?report=${id}`, base).href);
+  await page.waitForSelector("[data-stored-regions]", { timeout: 10000 });
+  const kept = await page.evaluate(() => ({
+    verdict: document.querySelector("[data-regions-verdict]")?.getAttribute("data-regions-verdict") ?? null,
+    columns: [...document.querySelectorAll("#cards [data-region]")].map((c) => `${c.dataset.region}:${c.dataset.outcome}`),
+    routes: document.querySelectorAll("#map g.region-route").length,
+    target: document.querySelector("#target").value,
+  }));
+
+  console.log(JSON.stringify({ choice, ...seen, overflow, screenshots: [desktop, map, mobile], kept, errors, offsite: offsite(base) }));
 } finally {
   await browser.close();
 }

@@ -36,8 +36,22 @@ function drawWorld(svg: SVGSVGElement): GeoProjection {
   return projection;
 }
 
+/** The labels on a map so far, as boxes, so that the next one clears them. */
+type Labels = { left: number; right: number; top: number; bottom: number }[];
+
+/** Where a label of `text` goes beside the point (x, y): above it, else lower until it is clear. */
+function clearSpot(labels: Labels, x: number, y: number, text: string, toTheLeft: boolean): number {
+  // 11 px text (style.css .label): about 6.5 px a character, 13 px a line.
+  const width = text.length * 6.5;
+  const [left, right] = toTheLeft ? [x - width, x] : [x, x + width];
+  let base = y;
+  while (labels.some((b) => left < b.right && right > b.left && base - 11 < b.bottom && base + 2 > b.top)) base += 13;
+  labels.push({ left, right, top: base - 11, bottom: base + 2 });
+  return base;
+}
+
 /** `route`'s line and places (of `radius`, an agent's 5) into `into`; a label beside each place `labelled` picks. */
-function drawRoute(into: SVGElement, projection: GeoProjection, route: Route, labelled: (p: Place, i: number) => string | null, radius = 4): void {
+function drawRoute(into: SVGElement, projection: GeoProjection, route: Route, labels: Labels, labelled: (p: Place, i: number) => string | null, radius = 4): void {
   if (route.places.length > 1) {
     // Great-circle segments, as packets (roughly) travel.
     const line = {
@@ -64,7 +78,8 @@ function drawRoute(into: SVGElement, projection: GeoProjection, route: Route, la
     if (text !== null) {
       // An agent's name to the left of it, so that it clears the route's line and the target.
       const x = p.agent ? xy[0] - 6 : xy[0] + 6;
-      const label = element("text", { x: x.toFixed(1), y: (xy[1] - 6).toFixed(1), class: "label", ...(p.agent ? { "text-anchor": "end" } : {}) });
+      const y = clearSpot(labels, x, xy[1] - 6, text, p.agent === true);
+      const label = element("text", { x: x.toFixed(1), y: y.toFixed(1), class: "label", ...(p.agent ? { "text-anchor": "end" } : {}) });
       label.textContent = text;
       into.append(label);
     }
@@ -75,7 +90,7 @@ function drawRoute(into: SVGElement, projection: GeoProjection, route: Route, la
 export function drawMap(svg: SVGSVGElement, route: Route): void {
   const projection = drawWorld(svg);
   const last = route.places.length - 1;
-  drawRoute(svg, projection, route, (p, i) => (i === last || p.hop === undefined ? p.label : null));
+  drawRoute(svg, projection, route, [], (p, i) => (i === last || p.hop === undefined ? p.label : null));
 }
 
 /** How many colours the regions' routes take in turn (`.c0` … in style.css). */
@@ -90,11 +105,12 @@ export const COLOURS = 8;
 export function drawRegionsMap(svg: SVGSVGElement, routes: { region: string; route: Route }[]): void {
   const projection = drawWorld(svg);
   const named = new Set<string>();
+  const labels: Labels = [];
   routes.forEach(({ region, route }, i) => {
     const group = element("g", { class: `region-route c${i % COLOURS}`, "data-region": region });
     svg.append(group);
     const last = route.places.length - 1;
-    drawRoute(group, projection, route, (p, i) => {
+    drawRoute(group, projection, route, labels, (p, i) => {
       if (p.agent) return region;
       if ((i !== last && p.hop !== undefined) || named.has(p.address)) return null;
       named.add(p.address);

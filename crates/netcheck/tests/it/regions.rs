@@ -5,14 +5,20 @@ use std::time::{Duration, Instant};
 
 use crate::{BIN, Peers, http_status_body as get, netcheck, peers, serve};
 
-/// `netcheck agent` for `region` (named REGION-1) on the broker at `nats`, asking `p`'s
-/// resolver, trusting its CA and admitting loopback, with `extra` flags; killed when dropped.
-pub(crate) fn agent(nats: &str, p: &Peers, region: &str, extra: &[&str]) -> tokio::process::Child {
+/// `netcheck agent` for `region` (named REGION-1) on the broker at `nats`, asking `resolver`,
+/// trusting `p`'s CA and admitting loopback, with `extra` flags; killed when dropped.
+pub(crate) fn agent(
+    nats: &str,
+    p: &Peers,
+    resolver: &str,
+    region: &str,
+    extra: &[&str],
+) -> tokio::process::Child {
     tokio::process::Command::new(BIN)
         .args(["agent", "--nats", nats, "--region", region])
         .args(["--name", &format!("{region}-1")])
         .args(extra)
-        .args(["--resolver", &p.resolver(), "--ca-file", p.ca()])
+        .args(["--resolver", resolver, "--ca-file", p.ca()])
         .args(["--allow", "127.0.0.0/8", "--allow", "::1/128"])
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -41,13 +47,10 @@ async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm(
         return;
     };
     let p = peers("regions").await;
+    let resolver = p.resolver();
     let agent = |region: &str| {
-        agent(
-            &nats.url,
-            &p,
-            region,
-            &["--location", &format!("{region}, test")],
-        )
+        let location = format!("{region}, test");
+        agent(&nats.url, &p, &resolver, region, &["--location", &location])
     };
     let seoul = agent("seoul");
     let _london = agent("london");

@@ -7,6 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
+use hickory_proto::rr::RData;
+use hickory_proto::rr::rdata::A;
+use netcheck_testkit::dns::{DnsServer, Zone};
 use netcheck_testkit::smtp::{self, Smtp};
 
 use crate::regions::{agent, agents_listed};
@@ -268,55 +271,58 @@ async fn a_person_mails_a_kept_report_from_its_page_and_without_smtp_there_is_no
 }
 
 /// Three regions (this server, and agents in Seoul and London on a real broker) offered,
-/// chosen, run and shown side by side: the verdict, a column per region, a route per region
-/// on the map from its agent's place to the target (placed by a --locations overlay, as
-/// loopback has no public place). Screenshots at a desktop's and a phone's width.
+/// chosen, run and shown side by side, London's resolver giving a GeoDNS-like answer where
+/// nothing listens: the verdict naming London, a column per region with the answer that
+/// differs marked, the differences, and a route per region on the map from its agent's place
+/// to its target (placed by a --locations overlay, as loopback has no public place); then, as
+/// a server that keeps such runs will, a `stored` event and the kept report at its permalink.
+/// Screenshots at a desktop's and a phone's width, and of the map.
 #[tokio::test]
-async fn a_person_checks_a_site_from_three_regions_side_by_side_on_the_map() {
-    let test = "a_person_checks_a_site_from_three_regions_side_by_side_on_the_map";
+async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on_the_map() {
+    let test = "a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on_the_map";
     if skip(test) || !netcheck_testkit::nats::usable() {
         return;
     }
     let nats = netcheck_testkit::nats::NatsServer::start();
     let p = peers("web-regions").await;
+    let elsewhere =
+        DnsServer::start(Zone::new().add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 3))))
+            .await;
     let dir = std::env::temp_dir().join(format!("netcheck-web-regions-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let overlay = dir.join("locations.csv");
     std::fs::write(
         &overlay,
-        "127.0.0.0/8,Frankfurt,DE,50.11,8.68,Loopback Net\n",
+        "127.0.0.0/8,Frankfurt,DE,50.11,8.68,Loopback Net\n127.0.0.3/32,Paris,FR,48.86,2.35,Elsewhere Net\n",
     )
     .unwrap();
     let places = overlay.to_str().unwrap();
+    let place = |location, lat, lon| {
+        [
+            "--location",
+            location,
+            "--lat",
+            lat,
+            "--lon",
+            lon,
+            "--locations",
+            places,
+        ]
+    };
     let _seoul = agent(
         &nats.url,
         &p,
+        &p.resolver(),
         "seoul",
-        &[
-            "--location",
-            "Seoul, KR",
-            "--lat",
-            "37.57",
-            "--lon",
-            "126.98",
-            "--locations",
-            places,
-        ],
+        &place("Seoul, KR", "37.57", "126.98"),
     );
+    let london = elsewhere.addr.to_string();
     let _london = agent(
         &nats.url,
         &p,
+        &london,
         "london",
-        &[
-            "--location",
-            "London, GB",
-            "--lat",
-            "51.51",
-            "--lon",
-            "-0.13",
-            "--locations",
-            places,
-        ],
+        &place("London, GB", "51.51", "-0.13"),
     );
     let dist = web_dir().join("dist");
     let flags: [&std::ffi::OsStr; 8] = [
@@ -366,21 +372,41 @@ async fn a_person_checks_a_site_from_three_regions_side_by_side_on_the_map() {
             .ends_with("&regions=here%2Clondon%2Cseoul"),
         "{seen:#}"
     );
-    assert_eq!(seen["verdict"], "reachable_everywhere", "{seen:#}");
+    assert_eq!(seen["verdict"], "down_from_some", "{seen:#}");
     assert!(
         seen["summary"]
             .as_str()
-            .is_some_and(|s| s.contains("reachable from every region (here, london, seoul)")),
+            .is_some_and(|s| s.ends_with("down from london, reachable from here, seoul")),
         "{seen:#}"
     );
+    assert_eq!(seen["downFrom"], "Down from: london", "{seen:#}");
+    assert!(
+        seen["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "addresses"),
+        "{seen:#}"
+    );
+
     let columns = seen["columns"].as_array().unwrap();
+    let column = |region: &str| {
+        columns
+            .iter()
+            .find(|c| c["region"] == region)
+            .unwrap_or_else(|| panic!("no column for {region}: {seen:#}"))
+    };
     let regions: Vec<&str> = columns
         .iter()
         .map(|c| c["region"].as_str().unwrap())
         .collect();
     assert_eq!(regions, ["here", "london", "seoul"], "{seen:#}");
-    for c in columns {
-        assert_eq!(c["outcome"], "completed", "{c:#}");
+    assert!(
+        columns.iter().all(|c| c["outcome"] == "completed"),
+        "{seen:#}"
+    );
+    for region in ["here", "seoul"] {
+        let c = column(region);
         assert_eq!(c["facts"]["status"], "200", "{c:#}");
         assert_eq!(c["facts"]["A"], "127.0.0.1", "{c:#}");
         assert!(
@@ -391,14 +417,27 @@ async fn a_person_checks_a_site_from_three_regions_side_by_side_on_the_map() {
             "{c:#}"
         );
     }
+    let down = column("london");
+    assert_eq!(down["facts"]["A"], "127.0.0.3", "{down:#}");
     assert!(
-        columns[2]["agent"]
+        down["facts"]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("no answer"),
+        "{down:#}"
+    );
+    assert!(
+        down["differs"].as_array().unwrap().iter().any(|d| d == "A"),
+        "{down:#}"
+    );
+    assert!(
+        column("seoul")["agent"]
             .as_str()
             .unwrap()
             .starts_with("seoul-1 · Seoul, KR"),
         "{seen:#}"
     );
-    // Filled as the events came: a region seen running with some checks before the end.
+    // Filled as the events came: a region seen running before the end.
     let states: Vec<&str> = seen["states"]
         .as_array()
         .unwrap()
@@ -407,15 +446,16 @@ async fn a_person_checks_a_site_from_three_regions_side_by_side_on_the_map() {
         .collect();
     assert!(states.iter().any(|s| s.contains(":running:")), "{states:?}");
 
-    // A route per region, each agent's starting at its place, and a legend entry each.
+    // A route per region, each agent's a line from its place, and a legend entry each.
     let routes = seen["routes"].as_array().unwrap();
     let drawn: Vec<(&str, u64, u64)> = routes
         .iter()
         .map(|r| {
+            let count = |k: &str| r[k].as_u64().unwrap();
             (
                 r["region"].as_str().unwrap(),
-                r["lines"].as_u64().unwrap(),
-                r["agents"].as_u64().unwrap(),
+                count("lines"),
+                count("agents"),
             )
         })
         .collect();
@@ -437,6 +477,16 @@ async fn a_person_checks_a_site_from_three_regions_side_by_side_on_the_map() {
         seen["overflow"], 0,
         "nothing wider than a phone's screen: {seen:#}"
     );
+    // Kept (as the server will keep it): the permalink shown, the kept report drawn the same.
+    let kept = &seen["kept"];
+    assert_eq!(kept["verdict"], "down_from_some", "{seen:#}");
+    assert_eq!(
+        kept["columns"],
+        serde_json::json!(["here:completed", "london:completed", "seoul:completed"]),
+        "{seen:#}"
+    );
+    assert_eq!(kept["routes"], 3, "{seen:#}");
+    assert_eq!(kept["target"], target, "{seen:#}");
     assert_eq!(seen["errors"], serde_json::json!([]), "no script errors");
     assert_eq!(
         seen["offsite"],
