@@ -53,6 +53,8 @@ try {
     mapNote: document.querySelector("#map-note")?.textContent ?? "",
     url: location.search,
     states: [...window.seenStates],
+    // Markup in what an agent says of itself stays text: no element made of it.
+    markup: document.querySelectorAll("#cards i, #regions i, #map-legend i, #map i").length,
   }));
   const desktop = `${shots}/regions-desktop.png`;
   await page.screenshot({ path: desktop, fullPage: true });

@@ -314,7 +314,7 @@ async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on
         &p,
         &p.resolver(),
         "seoul",
-        &place("Seoul, KR", "37.57", "126.98"),
+        &place("Seoul, KR <i>x</i>", "37.57", "126.98"),
     );
     let london = elsewhere.addr.to_string();
     let _london = agent(
@@ -434,9 +434,10 @@ async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on
         column("seoul")["agent"]
             .as_str()
             .unwrap()
-            .starts_with("seoul-1 · Seoul, KR"),
+            .starts_with("seoul-1 · Seoul, KR <i>x</i>"),
         "{seen:#}"
     );
+    assert_eq!(seen["markup"], 0, "an agent's words are text: {seen:#}");
     // Filled as the events came: a region seen running before the end.
     let states: Vec<&str> = seen["states"]
         .as_array()
