@@ -5,23 +5,14 @@
 // (crates/netcheck/tests/it/web.rs) to judge.
 //
 //   node e2e/check.mjs BASE_URL TARGET [SCREENSHOT.png]
-import { chromium } from "playwright-core";
+import { launch, watch } from "./browser.mjs";
 
 const [base, target, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.NETCHECK_CHROMIUM ?? "/usr/bin/chromium",
-  // No background traffic: this machine may reach nothing but loopback.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  const errors = [];
-  const requests = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
   // The bad target below is answered 400 on purpose; Chromium logs that as an error.
-  const expected = (text) => text.includes("status of 400");
-  page.on("console", (m) => m.type() === "error" && !expected(m.text()) && errors.push(m.text()));
-  page.on("request", (r) => requests.push(r.url()));
+  const { errors, offsite } = watch(page, (text) => text.includes("status of 400"));
 
   await page.goto(base);
   await page.fill("#target", target);
@@ -82,8 +73,7 @@ try {
     cards: document.querySelectorAll("[data-check]").length,
   }));
 
-  const origin = new URL(base).origin;
-  console.log(JSON.stringify({ ...seen, permalink, again, bad, foreign, errors, offsite: requests.filter((u) => !u.startsWith(origin)) }));
+  console.log(JSON.stringify({ ...seen, permalink, again, bad, foreign, errors, offsite: offsite(base) }));
 } finally {
   await browser.close();
 }

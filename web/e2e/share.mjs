@@ -5,19 +5,13 @@
 // (crates/netcheck/tests/it/web.rs) to judge.
 //
 //   node e2e/share.mjs BASE_URL REPORT_ID [ADDRESS]
-import { chromium } from "playwright-core";
+import { launch, watch } from "./browser.mjs";
 
 const [base, id, address] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.NETCHECK_CHROMIUM ?? "/usr/bin/chromium",
-  // No background traffic: this machine may reach nothing but loopback.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  const { errors } = watch(page);
   await page.goto(new URL(`/?report=${id}`, base).href);
   await page.waitForSelector("[data-share]", { timeout: 10000 });
   const seen = await page.evaluate(() => ({

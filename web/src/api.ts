@@ -21,6 +21,23 @@ export type History = paths["/api/v1/reports"]["get"]["responses"][200]["content
 export type Stored = Schemas["Stored"];
 export type NotStored = Schemas["NotStored"];
 
+/** A run in several regions (`regions=`): the regions side by side, and their parts. */
+export type RegionsReport = Schemas["RegionsReport"];
+export type RegionReport = Schemas["RegionReport"];
+export type RegionOutcome = Schemas["Outcome2"];
+export type RegionsVerdict = Schemas["Verdict2"];
+export type Difference = Schemas["Difference"];
+export type AgentInfo = Schemas["AgentInfo"];
+/** A region's `started`, `finished` or `ended` event: the runner's, with `region` beside it. */
+export type RegionEvent = Schemas["RegionEventData"];
+/** An agent that answers now (`GET /api/v1/regions`). */
+export type Presence = Schemas["Presence"];
+
+/** Whether a kept report (`GET /api/v1/reports/ID`) is of several regions rather than one. */
+export function isRegionsReport(body: Report | RegionsReport): body is RegionsReport {
+  return Array.isArray((body as Partial<RegionsReport>).regions) && typeof (body as Partial<RegionsReport>).verdict === "object";
+}
+
 /** The code and the words of a failed answer, whatever came back. */
 export function errorOf(status: number, body: unknown): { code: ErrorCode | "http"; message: string } {
   const error = (body as Partial<ErrorBody> | null)?.error;

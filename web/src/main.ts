@@ -1,12 +1,28 @@
 // The page: a target in, the API's event stream out, each check's card filled as it finishes,
-// then the diagnosis and the map. Everything comes from the report; the page computes no fact.
+// then the diagnosis and the map; or, with regions chosen, a column per region filled as its
+// events arrive, then the verdict across them and a route per region on the map. Everything
+// comes from the report; the page computes no fact.
 
-import { drawMap } from "./map";
+import { drawMap, drawRegionsMap } from "./map";
+import { regionChoice } from "./picker";
+import { mapLegend, regionsBanner, RegionsView } from "./regions";
 import { diagnosisBanner, el, finish, startedCard } from "./render";
-import { routeOf } from "./route";
+import { regionRouteOf, routeOf } from "./route";
 import { readEvents } from "./sse";
 import { serverFeatures, shareBox } from "./share";
-import { errorOf, type CheckReport, type ErrorBody, type Event, type History, type NotStored, type Report, type Stored } from "./api";
+import {
+  errorOf,
+  isRegionsReport,
+  type CheckReport,
+  type ErrorBody,
+  type Event,
+  type History,
+  type NotStored,
+  type RegionEvent,
+  type RegionsReport,
+  type Report,
+  type Stored,
+} from "./api";
 
 const form = document.querySelector<HTMLFormElement>("#check")!;
 const input = document.querySelector<HTMLInputElement>("#target")!;
@@ -14,16 +30,35 @@ const cards = document.querySelector<HTMLElement>("#cards")!;
 const verdict = document.querySelector<HTMLElement>("#diagnosis")!;
 const map = document.querySelector<SVGSVGElement>("#map")!;
 const mapNote = document.querySelector<HTMLElement>("#map-note")!;
+const mapLegendList = document.querySelector<HTMLElement>("#map-legend")!;
 const historyList = document.querySelector<HTMLElement>("#history")!;
 
 function showRoute(report: Report | null): void {
   const route = report ? routeOf(report) : { places: [], unplaced: 0 };
   drawMap(map, route);
+  mapLegendList.replaceChildren();
   mapNote.textContent = report
     ? `${route.places.length} place(s) on the map` +
       (route.unplaced ? `; ${route.unplaced} address(es) on the way have no public location` : "")
     : "";
 }
+
+/** Each region's route in its colour, from its agent's place to the target, and the legend. */
+function showRegionsRoute(report: RegionsReport): void {
+  const routes = report.regions.map((part) => ({ region: part.region, route: regionRouteOf(part) }));
+  drawRegionsMap(map, routes);
+  mapLegendList.replaceChildren(...mapLegend(routes));
+  const unplaced = routes.reduce((n, r) => n + r.route.unplaced, 0);
+  mapNote.textContent =
+    `${routes.filter((r) => r.route.places.length).length} of ${routes.length} region(s) on the map` +
+    (unplaced ? `; ${unplaced} address(es) on the way have no public location` : "");
+}
+
+/** The regions this server runs in, when it runs any; asked once, as the page opens. */
+const choice = regionChoice(
+  document.querySelector<HTMLElement>("#regions")!,
+  (new URLSearchParams(location.search).get("regions") ?? "").split(",").filter(Boolean),
+);
 
 /** What the server offers beyond runs, asked once. */
 const features = serverFeatures();
@@ -46,20 +81,23 @@ async function run(target: string): Promise<void> {
   const controller = new AbortController();
   current = controller;
   try {
-    await stream(target, controller.signal);
+    const regions = (await choice)?.() ?? [];
+    await stream(target, regions, controller.signal);
   } catch (e) {
     if (!controller.signal.aborted) failed("network", `The run stopped: ${e}`);
   }
 }
 
-async function stream(target: string, signal: AbortSignal): Promise<void> {
+/** The run of `target`, in `regions` side by side when there are any, shown as it streams. */
+async function stream(target: string, regions: string[], signal: AbortSignal): Promise<void> {
   historyList.replaceChildren();
   cards.replaceChildren();
   verdict.replaceChildren();
   verdict.className = "";
   showRoute(null);
-  const url = `/api/v1/run?target=${encodeURIComponent(target)}`;
-  history.replaceState(null, "", `?target=${encodeURIComponent(target)}`);
+  const query = `?target=${encodeURIComponent(target)}` + (regions.length ? `&regions=${encodeURIComponent(regions.join(","))}` : "");
+  const url = `/api/v1/run${query}`;
+  history.replaceState(null, "", query);
   let response: Response;
   try {
     response = await fetch(url, { signal });
@@ -73,7 +111,10 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
     return;
   }
   const byId = new Map<string, HTMLElement>();
+  const live = regions.length ? new RegionsView(cards, regions) : null;
+  if (live) verdict.replaceChildren(el("p", { class: "note", "data-regions-running": "" }, `Running in ${regions.join(", ")}…`));
   let reported: Report | null = null;
+  let sideBySide: RegionsReport | null = null;
   let fromStore: { age_s: number; cooldown_s: number } | null = null;
   await readEvents(response.body, (event) => {
     if (signal.aborted) return;
@@ -83,7 +124,14 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
     } catch {
       data = { error: { message: event.data } };
     }
-    if (event.name === "started") {
+    if (live && (event.name === "started" || event.name === "finished" || event.name === "ended")) {
+      live.event(data as RegionEvent);
+    } else if (event.name === "regions") {
+      sideBySide = data as RegionsReport;
+      live?.done(sideBySide);
+      verdict.replaceChildren(regionsBanner(sideBySide));
+      showRegionsRoute(sideBySide);
+    } else if (event.name === "started") {
       const started = data as Extract<Event, { event: "started" }>;
       const card = startedCard(started.id, started.title);
       byId.set(started.id, card);
@@ -118,7 +166,8 @@ async function stream(target: string, signal: AbortSignal): Promise<void> {
       failed("internal", (data as Partial<ErrorBody>)?.error?.message ?? event.data);
     }
   });
-  if (!reported && !signal.aborted && !verdict.querySelector("[data-error]")) {
+  // Events this page does not know (a newer server's, such as a run's `run` id) pass by.
+  if (!reported && !sideBySide && !signal.aborted && !verdict.querySelector("[data-error]")) {
     failed("ended", "The run ended before its report arrived: the server stopped or the connection broke.");
   }
 }
@@ -133,6 +182,10 @@ async function showStored(id: string): Promise<void> {
     failed(code, message);
     return;
   }
+  if (isRegionsReport(body as Report | RegionsReport)) {
+    showStoredRegions(body as RegionsReport);
+    return;
+  }
   const report = body as Report;
   input.value = report.target.input;
   verdict.replaceChildren(diagnosisBanner(report));
@@ -144,6 +197,16 @@ async function showStored(id: string): Promise<void> {
     finish(card, check);
   }
   showRoute(report);
+  void showHistory(report.target.input);
+}
+
+/** A kept run of several regions, shown as it was. */
+function showStoredRegions(report: RegionsReport): void {
+  input.value = report.target.input;
+  verdict.replaceChildren(regionsBanner(report));
+  verdict.querySelector(".diagnosis")?.append(el("p", { class: "note", "data-stored-regions": "" }, "Kept report of several regions"));
+  new RegionsView(cards, []).done(report);
+  showRegionsRoute(report);
   void showHistory(report.target.input);
 }
 

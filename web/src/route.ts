@@ -1,16 +1,20 @@
 // The route drawn on the map: the traceroute's routers in hop order, then the target, each
 // where the location data puts it. Addresses without coordinates (private ranges, addresses the
-// database does not know) are left out of the line but counted, so the map can say so.
+// database does not know) are left out of the line but counted, so the map can say so. A
+// region's route starts where its agent says it is.
 
-import type { Report } from "./api";
+import type { RegionReport, Report } from "./api";
 
 export interface Place {
+  /** The address; for a region's starting point, the agent's name. */
   address: string;
   label: string;
   latitude: number;
   longitude: number;
-  /** The hop number, absent for the target itself. */
+  /** The hop number, absent for the target itself and for an agent. */
   hop?: number;
+  /** Set on a region's starting point: where its agent is, not an address on the way. */
+  agent?: true;
 }
 
 export interface Route {
@@ -58,4 +62,15 @@ export function routeOf(report: Report): Route {
   const last = hops.at(-1)?.address;
   for (const t of targets.slice(0, 1)) if (t !== last) add(t);
   return { places, unplaced };
+}
+
+/** Region `part`'s route: its agent's place when the agent gave one, then its report's route. */
+export function regionRouteOf(part: RegionReport): Route {
+  const route = part.report ? routeOf(part.report) : { places: [], unplaced: 0 };
+  const a = part.agent;
+  if (a && typeof a.latitude === "number" && typeof a.longitude === "number") {
+    const label = `${part.region} ${a.location ?? a.name}`;
+    route.places.unshift({ address: a.name, label, latitude: a.latitude, longitude: a.longitude, agent: true });
+  }
+  return route;
 }

@@ -7,22 +7,40 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::{BIN, Peers, http_status_body as get, netcheck, peers, serve};
 
-/// A `netcheck agent` of `region` (named `REGION-1`) on the broker at `url`, for `p`'s peers.
-fn agent(url: &str, p: &Peers, region: &str) -> tokio::process::Child {
+/// `netcheck agent` for `region` (named REGION-1) on the broker at `nats`, asking `resolver`,
+/// trusting `p`'s CA and admitting loopback, with `extra` flags; killed when dropped.
+pub(crate) fn agent(
+    nats: &str,
+    p: &Peers,
+    resolver: &str,
+    region: &str,
+    extra: &[&str],
+) -> tokio::process::Child {
     tokio::process::Command::new(BIN)
-        .args(["agent", "--nats", url, "--region", region])
-        .args([
-            "--name",
-            &format!("{region}-1"),
-            "--location",
-            &format!("{region}, test"),
-        ])
-        .args(["--resolver", &p.resolver(), "--ca-file", p.ca()])
+        .args(["agent", "--nats", nats, "--region", region])
+        .args(["--name", &format!("{region}-1")])
+        .args(extra)
+        .args(["--resolver", resolver, "--ca-file", p.ca()])
         .args(["--allow", "127.0.0.0/8", "--allow", "::1/128"])
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap()
+}
+
+/// The agents the server at `addr` lists, once `n` of them answer (or after 15 s).
+pub(crate) async fn agents_listed(addr: &str, n: usize) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let (status, body) = get(addr, "/api/v1/regions").await;
+        assert_eq!(status, 200, "{body}");
+        let agents: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if agents.as_array().map(Vec::len) == Some(n) || started.elapsed() > Duration::from_secs(15)
+        {
+            return agents;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// `netcheck agents --json` once `n` agents answer (or what answers after 15 s).
@@ -46,8 +64,21 @@ async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm(
         return;
     };
     let p = peers("regions").await;
-    let seoul = agent(&nats.url, &p, "seoul");
-    let _london = agent(&nats.url, &p, "london");
+    let resolver = p.resolver();
+    let seoul = agent(
+        &nats.url,
+        &p,
+        &resolver,
+        "seoul",
+        &["--location", "seoul, test"],
+    );
+    let _london = agent(
+        &nats.url,
+        &p,
+        &resolver,
+        "london",
+        &["--location", "london, test"],
+    );
     let listed = agents_up(&nats.url, 2).await;
     let names: Vec<&str> = listed
         .as_array()
@@ -130,10 +161,8 @@ async fn two_agents_and_this_machine_side_by_side_and_an_agent_stops_on_sigterm(
         "0".as_ref(),
     ];
     let (_served, addr) = serve(&p, &flags).await;
-    let (status, body) = get(&addr, "/api/v1/regions").await;
-    assert_eq!(status, 200, "{body}");
-    let agents: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{body}");
+    let agents = agents_listed(&addr, 2).await;
+    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{agents}");
     let target = p.url("/");
     let (status, body) = get(
         &addr,
@@ -226,8 +255,9 @@ async fn two_servers_stream_one_run_and_either_serves_its_permalink() {
         return;
     };
     let p = peers("regions-two-servers").await;
-    let _seoul = agent(&nats.url, &p, "seoul");
-    let _london = agent(&nats.url, &p, "london");
+    let resolver = p.resolver();
+    let _seoul = agent(&nats.url, &p, &resolver, "seoul", &[]);
+    let _london = agent(&nats.url, &p, &resolver, "london", &[]);
     assert_eq!(
         agents_up(&nats.url, 2).await.as_array().map(Vec::len),
         Some(2)

@@ -1,12 +1,18 @@
 //! The web UI end to end: `netcheck serve` with the built UI, real peers behind it, and headless
-//! Chromium (through web/e2e/check.mjs) typing a target as a person would. Needs Chromium, Node.js
-//! and a built UI (scripts/setup, scripts/web); skips without them unless
-//! NETCHECK_REQUIRE_BROWSER=1 (set in .ci/run), which makes their absence fail.
+//! Chromium (through web/e2e/*.mjs) typing a target as a person would; with a real broker and
+//! agents, the regions side by side. Needs Chromium, Node.js and a built UI (scripts/setup,
+//! scripts/web), and nats-server for the regions; skips without them unless
+//! NETCHECK_REQUIRE_BROWSER=1 (set in .ci/run), which makes their absence fail (and
+//! NETCHECK_REQUIRE_NATS=1 for the broker).
 
 use std::path::{Path, PathBuf};
 
+use hickory_proto::rr::RData;
+use hickory_proto::rr::rdata::A;
+use netcheck_testkit::dns::{DnsServer, Zone};
 use netcheck_testkit::smtp::{self, Smtp};
 
+use crate::regions::{agent, agents_listed};
 use crate::{kept_report, peers, serve};
 
 fn web_dir() -> PathBuf {
@@ -44,6 +50,29 @@ fn skip(test: &str) -> bool {
     true
 }
 
+/// What web/e2e/`script` printed, run with `args` and `env`: its one JSON line, the script
+/// having succeeded.
+async fn driven(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let out = tokio::process::Command::new("node")
+        .arg(web_dir().join("e2e").join(script))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
 #[tokio::test]
 async fn a_person_checks_a_site_in_the_browser() {
     if skip("a_person_checks_a_site_in_the_browser") {
@@ -68,21 +97,13 @@ async fn a_person_checks_a_site_in_the_browser() {
     let (_server, addr) = serve(&p, &flags).await;
     let base = format!("http://{addr}/");
     let screenshot = std::env::temp_dir().join(format!("netcheck-web-{}.png", std::process::id()));
-    let out = tokio::process::Command::new("node")
-        .arg(web_dir().join("e2e/check.mjs"))
-        .args([&base, &p.url("/")])
-        .arg(&screenshot)
-        .env("NETCHECK_E2E_PERMALINK", "1")
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let target = p.url("/");
+    let seen = driven(
+        "check.mjs",
+        &[base.as_ref(), target.as_ref(), screenshot.as_os_str()],
+        &[("NETCHECK_E2E_PERMALINK", "1")],
+    )
+    .await;
     assert_eq!(seen["reachability"], "reachable", "{seen:#}");
     assert!(
         seen["summary"]
@@ -180,20 +201,9 @@ async fn a_person_checks_a_site_in_the_browser() {
 
 /// What web/e2e/share.mjs saw on kept report `id`'s page, having sent it to `address` if given.
 async fn share_page(base: &str, id: &str, address: Option<&str>) -> serde_json::Value {
-    let out = tokio::process::Command::new("node")
-        .arg(web_dir().join("e2e/share.mjs"))
-        .args([base, id])
-        .args(address)
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let mut args: Vec<&std::ffi::OsStr> = vec![base.as_ref(), id.as_ref()];
+    args.extend(address.map(std::ffi::OsStr::new));
+    let seen = driven("share.mjs", &args, &[]).await;
     // Whether or not the server mails: the copy button, and a mailto: link with the diagnosis
     // and the permalink; no script error.
     assert_eq!(seen["copy"], 1, "{seen:#}");
@@ -258,4 +268,233 @@ async fn a_person_mails_a_kept_report_from_its_page_and_without_smtp_there_is_no
     let id = kept_report(&p, &addr).await;
     let seen = share_page(&format!("http://{addr}/"), &id, None).await;
     assert_eq!(seen["form"], 0, "{seen:#}");
+}
+
+/// Three regions (this server, and agents in Seoul and London on a real broker) offered,
+/// chosen, run and shown side by side, London's resolver giving a GeoDNS-like answer where
+/// nothing listens: the verdict naming London, a column per region with the answer that
+/// differs marked, the differences, and a route per region on the map from its agent's place
+/// to its target (placed by a --locations overlay, as loopback has no public place); then the
+/// run's permalink (its `stored` event) and the kept run drawn there.
+/// Screenshots at a desktop's and a phone's width, and of the map.
+#[tokio::test]
+async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on_the_map() {
+    let test = "a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on_the_map";
+    if skip(test) || !netcheck_testkit::nats::usable() {
+        return;
+    }
+    let nats = netcheck_testkit::nats::NatsServer::start();
+    let p = peers("web-regions").await;
+    let elsewhere =
+        DnsServer::start(Zone::new().add("www.netcheck.test", 60, RData::A(A::new(127, 0, 0, 3))))
+            .await;
+    let dir = std::env::temp_dir().join(format!("netcheck-web-regions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let overlay = dir.join("locations.csv");
+    std::fs::write(
+        &overlay,
+        "127.0.0.0/8,Frankfurt,DE,50.11,8.68,Loopback Net\n127.0.0.3/32,Paris,FR,48.86,2.35,Elsewhere Net\n",
+    )
+    .unwrap();
+    let places = overlay.to_str().unwrap();
+    let place = |location, lat, lon| {
+        [
+            "--location",
+            location,
+            "--lat",
+            lat,
+            "--lon",
+            lon,
+            "--locations",
+            places,
+        ]
+    };
+    let _seoul = agent(
+        &nats.url,
+        &p,
+        &p.resolver(),
+        "seoul",
+        &place("Seoul, KR <i>x</i>", "37.57", "126.98"),
+    );
+    let london = elsewhere.addr.to_string();
+    let _london = agent(
+        &nats.url,
+        &p,
+        &london,
+        "london",
+        &place("London, GB", "51.51", "-0.13"),
+    );
+    let dist = web_dir().join("dist");
+    let flags: [&std::ffi::OsStr; 8] = [
+        "--web-dir".as_ref(),
+        dist.as_os_str(),
+        "--nats".as_ref(),
+        nats.url.as_ref(),
+        "--cooldown-secs".as_ref(),
+        "0".as_ref(),
+        "--locations".as_ref(),
+        overlay.as_os_str(),
+    ];
+    let (_server, addr) = serve(&p, &flags).await;
+    let agents = agents_listed(&addr, 2).await;
+    assert_eq!(agents.as_array().map(Vec::len), Some(2), "{agents}");
+    let base = format!("http://{addr}/");
+    let target = p.url("/");
+    let seen = driven(
+        "regions.mjs",
+        &[
+            base.as_ref(),
+            target.as_ref(),
+            "here,london,seoul".as_ref(),
+            dir.as_os_str(),
+        ],
+        &[],
+    )
+    .await;
+    println!("{test}: screenshots {}", seen["screenshots"]);
+
+    // All three offered, all ticked; the address says which were run.
+    let offered: Vec<(&str, bool)> = seen["choice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["region"].as_str().unwrap(), c["checked"] == true))
+        .collect();
+    assert_eq!(
+        offered,
+        [("here", true), ("london", true), ("seoul", true)],
+        "{seen:#}"
+    );
+    assert!(
+        seen["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("&regions=here%2Clondon%2Cseoul"),
+        "{seen:#}"
+    );
+    assert_eq!(seen["verdict"], "down_from_some", "{seen:#}");
+    assert!(
+        seen["summary"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("down from london, reachable from here, seoul")),
+        "{seen:#}"
+    );
+    assert_eq!(seen["downFrom"], "Down from: london", "{seen:#}");
+    assert!(
+        seen["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "addresses"),
+        "{seen:#}"
+    );
+
+    let columns = seen["columns"].as_array().unwrap();
+    let column = |region: &str| {
+        columns
+            .iter()
+            .find(|c| c["region"] == region)
+            .unwrap_or_else(|| panic!("no column for {region}: {seen:#}"))
+    };
+    let regions: Vec<&str> = columns
+        .iter()
+        .map(|c| c["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["here", "london", "seoul"], "{seen:#}");
+    assert!(
+        columns.iter().all(|c| c["outcome"] == "completed"),
+        "{seen:#}"
+    );
+    for region in ["here", "seoul"] {
+        let c = column(region);
+        assert_eq!(c["facts"]["status"], "200", "{c:#}");
+        assert_eq!(c["facts"]["A"], "127.0.0.1", "{c:#}");
+        assert!(
+            c["facts"]["certificate"]
+                .as_str()
+                .unwrap()
+                .contains("sha256 "),
+            "{c:#}"
+        );
+    }
+    let down = column("london");
+    assert_eq!(down["facts"]["A"], "127.0.0.3", "{down:#}");
+    assert!(
+        down["facts"]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("no answer"),
+        "{down:#}"
+    );
+    assert!(
+        down["differs"].as_array().unwrap().iter().any(|d| d == "A"),
+        "{down:#}"
+    );
+    assert!(
+        column("seoul")["agent"]
+            .as_str()
+            .unwrap()
+            .starts_with("seoul-1 · Seoul, KR <i>x</i>"),
+        "{seen:#}"
+    );
+    assert_eq!(seen["markup"], 0, "an agent's words are text: {seen:#}");
+    // Filled as the events came: a region seen running before the end.
+    let states: Vec<&str> = seen["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(states.iter().any(|s| s.contains(":running:")), "{states:?}");
+
+    // A route per region, each agent's a line from its place, and a legend entry each.
+    let routes = seen["routes"].as_array().unwrap();
+    let drawn: Vec<(&str, u64, u64)> = routes
+        .iter()
+        .map(|r| {
+            let count = |k: &str| r[k].as_u64().unwrap();
+            (
+                r["region"].as_str().unwrap(),
+                count("lines"),
+                count("agents"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        drawn,
+        [("here", 0, 0), ("london", 1, 1), ("seoul", 1, 1)],
+        "{seen:#}"
+    );
+    assert!(
+        routes.iter().all(|r| r["places"].as_u64() >= Some(1)),
+        "{seen:#}"
+    );
+    assert_eq!(
+        seen["legend"],
+        serde_json::json!(["here", "london", "seoul"]),
+        "{seen:#}"
+    );
+    assert_eq!(
+        seen["overflow"], 0,
+        "nothing wider than a phone's screen: {seen:#}"
+    );
+    // Kept: the permalink shown, the kept run drawn the same.
+    let kept = &seen["kept"];
+    assert_eq!(kept["verdict"], "down_from_some", "{seen:#}");
+    assert_eq!(
+        kept["columns"],
+        serde_json::json!(["here:completed", "london:completed", "seoul:completed"]),
+        "{seen:#}"
+    );
+    assert_eq!(kept["routes"], 3, "{seen:#}");
+    assert_eq!(kept["target"], target, "{seen:#}");
+    assert_eq!(seen["errors"], serde_json::json!([]), "no script errors");
+    assert_eq!(
+        seen["offsite"],
+        serde_json::json!([]),
+        "the page asks nothing of other hosts"
+    );
+    if std::env::var_os("NETCHECK_KEEP_SCREENSHOT").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
