@@ -115,8 +115,10 @@ interface Column {
 }
 
 function column(c: Column, colour: number, differing: Set<string>): HTMLElement {
+  // `here` is the server itself; its `agent`, when the operator gave its place, says where.
+  const who = c.region === "here" ? "this server" : c.agent?.name;
   const agent = c.agent
-    ? [c.agent.name, c.agent.location].filter(Boolean).join(" · ") + ` · netcheck ${c.agent.netcheck_version}`
+    ? [who, c.agent.location].filter(Boolean).join(" · ") + ` · netcheck ${c.agent.netcheck_version}`
     : c.region === "here" ? "this server" : "";
   const facts = regionFacts(c.checks);
   const states = [

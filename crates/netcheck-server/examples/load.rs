@@ -144,6 +144,7 @@ async fn main() {
         // Every report of the load is of one host: the cooldown would answer them from the store.
         cooldown: Duration::ZERO,
         hub: None,
+        here: None,
     };
     tokio::spawn(netcheck_server::serve(listener, config));
 

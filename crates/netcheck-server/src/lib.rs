@@ -56,6 +56,9 @@ pub struct ServerConfig {
     pub cooldown: std::time::Duration,
     /// The regions' hub (`--nats`): runs in other regions, side by side; none without it.
     pub hub: Option<netcheck_agent::Hub>,
+    /// Who and where this server is, as the `here` region's agent (`serve --location --lat
+    /// --lon`), so its route starts at its place on the map; none without them.
+    pub here: Option<netcheck_agent::AgentInfo>,
 }
 
 /// Shared by every request.
@@ -72,6 +75,7 @@ pub struct AppState {
     share: Option<Arc<share::Sharing>>,
     cooldown: Arc<cooldown::Cooldown>,
     hub: Option<Arc<netcheck_agent::Hub>>,
+    here: Option<Arc<netcheck_agent::AgentInfo>>,
 }
 
 impl AppState {
@@ -107,6 +111,7 @@ fn with_ui(config: ServerConfig) -> Router {
             .map(|s| Arc::new(share::Sharing::new(s, !config.allowed.hosts.is_empty()))),
         cooldown: Arc::new(cooldown::Cooldown::new(config.cooldown)),
         hub: config.hub.map(Arc::new),
+        here: config.here.map(Arc::new),
     });
     match config.web_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => routes.fallback_service(tower_http::services::ServeDir::new(dir)),

@@ -174,6 +174,26 @@ pub struct ServeArgs {
     /// With --nats, a request's `regions=` runs in those regions' agents too, side by side.
     #[command(flatten)]
     pub nats: NatsArgs,
+    /// Where this server is, in words ("Frankfurt, DE"): the `here` region's place, where its
+    /// route starts on the map, as an agent's --location.
+    #[arg(long, value_name = "TEXT")]
+    pub location: Option<String>,
+    /// This server's latitude, for the `here` region's route.
+    #[arg(
+        long,
+        value_name = "DEGREES",
+        allow_hyphen_values = true,
+        requires = "lon"
+    )]
+    pub lat: Option<f64>,
+    /// This server's longitude.
+    #[arg(
+        long,
+        value_name = "DEGREES",
+        allow_hyphen_values = true,
+        requires = "lat"
+    )]
+    pub lon: Option<f64>,
 }
 
 #[derive(Debug, Args)]

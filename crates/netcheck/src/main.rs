@@ -312,6 +312,14 @@ fn serve(args: cli::ServeArgs) -> ExitCode {
         share,
         cooldown: std::time::Duration::from_secs(args.cooldown_secs),
         hub,
+        here: (args.location.is_some() || args.lat.is_some()).then(|| netcheck_agent::AgentInfo {
+            name: netcheck_agent::HERE.into(),
+            region: netcheck_agent::HERE.into(),
+            location: args.location.clone(),
+            latitude: args.lat,
+            longitude: args.lon,
+            netcheck_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }),
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;

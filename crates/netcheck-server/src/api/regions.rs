@@ -49,7 +49,7 @@ pub async fn run(
     regions: &[String],
     events: Option<UnboundedSender<RegionEvent>>,
 ) -> RegionsReport {
-    netcheck_agent::run_regions(
+    let mut side = netcheck_agent::run_regions(
         state.hub.as_deref(),
         request,
         Some(Ok(vetted)),
@@ -57,7 +57,12 @@ pub async fn run(
         regions,
         events,
     )
-    .await
+    .await;
+    // This server's place, when the operator gave it: where `here`'s route starts.
+    for part in side.regions.iter_mut().filter(|p| p.region == HERE) {
+        part.agent = state.here.as_deref().cloned();
+    }
+    side
 }
 
 /// One region's event on the stream: its `event:` name, and the engine's event with its region

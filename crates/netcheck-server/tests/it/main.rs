@@ -64,6 +64,7 @@ fn server_config(
         // Tests run one host many times; the cooldown has its own tests.
         cooldown: Duration::ZERO,
         hub: None,
+        here: None,
     }
 }
 

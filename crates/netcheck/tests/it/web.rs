@@ -325,7 +325,14 @@ async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on
         &place("London, GB", "51.51", "-0.13"),
     );
     let dist = web_dir().join("dist");
-    let flags: [&std::ffi::OsStr; 8] = [
+    // This server's own place: where `here`'s route starts.
+    let flags: [&std::ffi::OsStr; 14] = [
+        "--location".as_ref(),
+        "Frankfurt, DE".as_ref(),
+        "--lat".as_ref(),
+        "50.11".as_ref(),
+        "--lon".as_ref(),
+        "8.68".as_ref(),
         "--web-dir".as_ref(),
         dist.as_os_str(),
         "--nats".as_ref(),
@@ -437,6 +444,13 @@ async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on
             .starts_with("seoul-1 · Seoul, KR <i>x</i>"),
         "{seen:#}"
     );
+    assert!(
+        column("here")["agent"]
+            .as_str()
+            .unwrap()
+            .starts_with("this server · Frankfurt, DE"),
+        "{seen:#}"
+    );
     assert_eq!(seen["markup"], 0, "an agent's words are text: {seen:#}");
     // Filled as the events came: a region seen running before the end.
     let states: Vec<&str> = seen["states"]
@@ -462,7 +476,7 @@ async fn a_person_sees_a_site_down_from_one_of_three_regions_side_by_side_and_on
         .collect();
     assert_eq!(
         drawn,
-        [("here", 0, 0), ("london", 1, 1), ("seoul", 1, 1)],
+        [("here", 1, 1), ("london", 1, 1), ("seoul", 1, 1)],
         "{seen:#}"
     );
     assert!(
