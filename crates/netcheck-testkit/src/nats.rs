@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = "/usr/sbin/nats-server";
+/// Debian's broker (the `nats-server` package).
+pub const BIN: &str = "/usr/sbin/nats-server";
 
 /// Whether the broker is installed; why not when it is not.
 pub fn available() -> Result<(), String> {
