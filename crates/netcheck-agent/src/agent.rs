@@ -2,12 +2,15 @@
 //! and runs each job it takes with the engine and its own settings (resolvers, trust anchors,
 //! geodata, and the target policy, judged after its own lookup, on the addresses it then
 //! connects to). Each event goes out as it happens, with a heartbeat every second in between,
-//! so the hub can tell a slow check from a dead agent. A job beyond `max_jobs` is answered
+//! so the hub can tell a slow check from a dead agent. A job whose broker connection broke and
+//! came back while it ran (a cluster node gone, the agent moved to another) ends with
+//! `interrupted`: what was sent in between may be lost. A job beyond `max_jobs` is answered
 //! "busy" at once; on shutdown the agent leaves the queue group, finishes what it holds and
 //! flushes.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::Client;
@@ -132,29 +135,79 @@ async fn publish(client: &Client, subject: &str, message: &Message) {
     }
 }
 
+/// One job's results subject on one broker connection. Each message goes out only while the
+/// connection is the one the job began on: after a break (and a reconnect, maybe to another
+/// node) what went out in between may be lost, so `Interrupted` goes in its place.
+struct Results<'a> {
+    client: &'a Client,
+    subject: String,
+    agent: &'a str,
+    connects: u64,
+}
+
+impl<'a> Results<'a> {
+    fn new(client: &'a Client, subject: String, agent: &'a str) -> Results<'a> {
+        Results {
+            client,
+            subject,
+            agent,
+            connects: connects(client),
+        }
+    }
+
+    /// Publishes `message`; false, after saying `Interrupted` instead, when the connection has
+    /// broken since the job began: the job is over.
+    async fn send(&self, message: &Message) -> bool {
+        if connects(self.client) != self.connects {
+            let why = format!(
+                "the connection of agent {} to the broker broke during the run",
+                self.agent
+            );
+            publish(self.client, &self.subject, &Message::Interrupted { why }).await;
+            return false;
+        }
+        publish(self.client, &self.subject, message).await;
+        true
+    }
+}
+
+/// How many times the connection has been made (the first time included).
+fn connects(client: &Client) -> u64 {
+    client.statistics().connects.load(Ordering::Relaxed)
+}
+
 /// Runs one job, publishing as it goes. The heartbeat is part of this future, not a task of
-/// its own, so an agent that stops (or a job that is dropped) stops beating with it.
+/// its own, so an agent that stops (or a job that is dropped) stops beating with it; it ends
+/// the job when the connection broke meanwhile.
 async fn run_job(client: &Client, config: &AgentConfig, registry: &Registry, job: Job) {
-    let subject = config.subjects.results(&job.id, &config.info.name);
+    let results = Results::new(
+        client,
+        config.subjects.results(&job.id, &config.info.name),
+        &config.info.name,
+    );
     let heartbeat = async {
         let mut tick = tokio::time::interval(HEARTBEAT);
         loop {
             tick.tick().await;
-            publish(client, &subject, &Message::Heartbeat).await;
+            if !results.send(&Message::Heartbeat).await {
+                return;
+            }
         }
     };
     let work = async {
         match netcheck_core::runner::vet(job.request, config.settings.clone()).await {
             Err(denial) => {
                 let why = denial.to_string();
-                publish(client, &subject, &Message::Refused { why }).await;
+                results.send(&Message::Refused { why }).await;
             }
             Ok(vetted) => {
                 let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
                 let run = vetted.run(registry, Some(tx));
                 let forward = async {
                     while let Some(event) = events.recv().await {
-                        publish(client, &subject, &Message::Event { event }).await;
+                        if !results.send(&Message::Event { event }).await {
+                            return;
+                        }
                     }
                 };
                 let _ = tokio::join!(run, forward);

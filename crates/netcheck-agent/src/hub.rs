@@ -2,8 +2,9 @@
 //! report with the same [`ReportBuilder`] the local runner uses, so a region's report is
 //! today's report, unchanged. Each region ends on its own: with its report, at once when no
 //! agent serves it (NATS no-responders) or every agent is busy, or when its agent falls silent
-//! for [`Hub::lost_after`] (a heartbeat comes every second), keeping what it had sent. The run
-//! ends when the last region ends, never at a global timeout.
+//! for [`Hub::lost_after`] (a heartbeat comes every second), keeping what it had sent, or
+//! `interrupted` when the hub's connection to the broker breaks, or the agent's does (it says
+//! so once reconnected). The run ends when the last region ends, never at a global timeout.
 
 use std::time::Duration;
 
@@ -263,6 +264,9 @@ impl Hub {
                 Ok(Message::Heartbeat) => {}
                 Ok(Message::Refused { why }) => {
                     return ended(&fold, started, Outcome::Refused, why);
+                }
+                Ok(Message::Interrupted { why }) => {
+                    return ended(&fold, started, Outcome::Interrupted, why);
                 }
                 Ok(Message::Event { event }) => {
                     started = true;

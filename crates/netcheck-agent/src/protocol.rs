@@ -6,8 +6,9 @@
 //!   group, so one of them takes it and answers at once ([`Reply`]): accepted, or busy. No agent
 //!   at all is NATS's no-responders answer, immediate.
 //! - `{prefix}.results.{job}.{agent}`: what the accepting agent says while it runs the job
-//!   ([`Message`]): each event of the engine as it happens, heartbeats in between, or the
-//!   policy's refusal. The agent's name is in the subject, so the NATS permissions that give an
+//!   ([`Message`]): each event of the engine as it happens, heartbeats in between, the
+//!   policy's refusal, or that its own broker connection broke mid-job (some of what it sent
+//!   may be lost, so the job ends there). The agent's name is in the subject, so the NATS permissions that give an
 //!   agent its own subjects (docs/deploy.md) make a result unforgeable by another agent, and the
 //!   hub takes results only from the agent that accepted the job.
 //! - `{prefix}.discover`: every agent answers with its [`Presence`] (`netcheck agents`).
@@ -146,4 +147,8 @@ pub enum Message {
     Heartbeat,
     /// The agent's target policy refuses the target, after its own lookup.
     Refused { why: String },
+    /// The agent's connection to the broker broke and came back (another node of a cluster,
+    /// say) while it ran the job: messages it sent meanwhile may be lost, so it stops here
+    /// rather than let the hub build a report with holes.
+    Interrupted { why: String },
 }

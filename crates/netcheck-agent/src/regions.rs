@@ -23,7 +23,8 @@ pub enum Outcome {
     Busy,
     /// The agent accepted the job and then went silent: killed, or cut off.
     AgentLost,
-    /// The connection to the broker broke while the region ran.
+    /// The hub's or the agent's connection to the broker broke while the region ran (a
+    /// broker restart, a cluster node gone): some of its messages may be lost.
     Interrupted,
     /// The agent's target policy refused the target.
     Refused,

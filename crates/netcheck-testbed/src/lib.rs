@@ -8,6 +8,7 @@
 pub mod delay;
 pub mod services;
 pub mod topology;
+pub mod vantage;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use delay::DelayLine;
 use services::Service;
 use topology::Names;
+use vantage::Vantage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TestbedError {
@@ -63,6 +65,12 @@ pub struct Layout {
     pub lossy: String,
     /// Routers on the way, in order, as traceroute sees them (`None`: the silent hop).
     pub hops: Vec<Option<String>>,
+    /// The vantage points the regions' agents run from (`vantage.rs`).
+    pub vantage: Vec<Vantage>,
+    /// The namespace of the NATS broker, and its URL (the broker runs only while
+    /// `vantage::Regions` is held).
+    pub nats_ns: String,
+    pub nats_url: String,
     pub one_way_delay_ms: u64,
     pub ca_file: PathBuf,
     pub run_dir: PathBuf,
@@ -136,6 +144,9 @@ impl Testbed {
                     Some("198.18.3.2".into()),
                     Some("198.18.4.2".into()),
                 ],
+                vantage: vantage::vantage_points(&names),
+                nats_ns: names.ns("nats"),
+                nats_url: format!("nats://{}:{}", vantage::NATS_V4, vantage::NATS_PORT),
                 one_way_delay_ms: options.one_way_delay.as_millis() as u64,
                 ca_file: run_dir.join("pki/root.pem"),
                 run_dir: run_dir.clone(),
@@ -161,35 +172,47 @@ impl Testbed {
         testbed
             .services
             .push(services::nginx(&server, &run_dir, &pki)?);
-        // `ip netns exec` gives the client this resolv.conf: the "system" resolver is Unbound.
-        let etc = PathBuf::from(format!("/etc/netns/{}", testbed.layout.client_ns));
-        std::fs::create_dir_all(&etc)
-            .map_err(|e| TestbedError::Command(format!("{}: {e}", etc.display())))?;
-        std::fs::write(
-            etc.join("resolv.conf"),
-            format!("nameserver {}\n", services::RESOLVER_V4),
-        )
-        .map_err(|e| TestbedError::Command(format!("resolv.conf: {e}")))?;
+        // `ip netns exec` gives the client and the vantage points this resolv.conf: the
+        // "system" resolver is Unbound.
+        for host in topology::EDGE_HOSTS {
+            let etc = PathBuf::from(format!("/etc/netns/{}", testbed.names.ns(host)));
+            std::fs::create_dir_all(&etc)
+                .map_err(|e| TestbedError::Command(format!("{}: {e}", etc.display())))?;
+            std::fs::write(
+                etc.join("resolv.conf"),
+                format!("nameserver {}\n", services::RESOLVER_V4),
+            )
+            .map_err(|e| TestbedError::Command(format!("resolv.conf: {e}")))?;
+        }
         // First packets across a link wait for ARP/NDP over the delay line; pay that now, so
         // that what netcheck measures afterwards is the path, not neighbour discovery.
-        for target in [
-            services::WEB_V4,
-            services::WEB_V6,
-            services::RESOLVER_V4,
-            services::RESOLVER_V6,
-        ] {
-            let _ = testbed
-                .client("ping")
-                .args(["-c", "1", "-W", "2", target])
-                .output();
+        let mut hosts = vec![testbed.layout.client_ns.clone()];
+        hosts.extend(testbed.layout.vantage.iter().map(|v| v.ns.clone()));
+        for ns in &hosts {
+            for target in [
+                services::WEB_V4,
+                services::WEB_V6,
+                services::RESOLVER_V4,
+                services::RESOLVER_V6,
+            ] {
+                let _ = testbed
+                    .in_namespace(ns, "ping")
+                    .args(["-c", "1", "-W", "2", target])
+                    .output();
+            }
         }
         Ok(testbed)
     }
 
     /// A command that runs `program` in the client namespace.
     pub fn client(&self, program: &str) -> Command {
+        self.in_namespace(&self.layout.client_ns, program)
+    }
+
+    /// A command that runs `program` in namespace `ns` (a vantage point's, say).
+    pub fn in_namespace(&self, ns: &str, program: &str) -> Command {
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.layout.client_ns, program]);
+        cmd.args(["netns", "exec", ns, program]);
         cmd
     }
 }

@@ -121,7 +121,7 @@ impl Drop for Service {
     }
 }
 
-fn spawn(
+pub fn spawn(
     name: &'static str,
     ns: &str,
     program: &str,
@@ -142,7 +142,7 @@ fn spawn(
 }
 
 /// Waits until `probe` succeeds in namespace `ns`, for at most `bound`.
-fn wait_for(ns: &str, what: &str, probe: &[&str], bound: Duration) -> Result<(), TestbedError> {
+pub fn wait_for(ns: &str, what: &str, probe: &[&str], bound: Duration) -> Result<(), TestbedError> {
     let start = Instant::now();
     while start.elapsed() < bound {
         let ok = Command::new("ip")

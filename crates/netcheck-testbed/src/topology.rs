@@ -2,10 +2,14 @@
 //!
 //! ```text
 //!  client ──link1── r1 ══link2 (delay line)══ r2 (silent) ──link3── r3 ──link4── server
+//!   far ───link5───┤                                                 ├──link6── near
+//!   blocked ─link7─┘                                                 └──link8── nats
 //! ```
 //! Link N uses 198.18.N.0/24 and 2001:db8:N::/64; the left end is .1/::1, the right end .2/::2,
 //! except link 1 where the client is .2. The server also holds .3 (nothing listens: connections
-//! are refused), .4 (everything dropped), .5 (a lossy path) and .53 (the resolver).
+//! are refused), .4 (everything dropped), .5 (a lossy path) and .53 (the resolver). The vantage
+//! points (`far`, `near`, `blocked`, see `vantage.rs`) and the broker's namespace (`nats`) hang
+//! off r1 and r3; `blocked` drops its own TCP to the web server's ports 80 and 443.
 
 use std::process::Command;
 
@@ -49,7 +53,13 @@ impl Names {
     }
 }
 
-pub const ROLES: [&str; 6] = ["client", "r1", "dl", "r2", "r3", "server"];
+pub const ROLES: [&str; 10] = [
+    "client", "r1", "dl", "r2", "r3", "server", "far", "near", "blocked", "nats",
+];
+
+/// The namespaces that are hosts at the edge (not routers, not the delay line, not the
+/// server): each gets the testbed's resolver in its resolv.conf.
+pub const EDGE_HOSTS: [&str; 5] = ["client", "far", "near", "blocked", "nats"];
 
 pub fn build(names: &Names, loss_percent: u8) -> Result<(), TestbedError> {
     for role in ROLES {
@@ -87,6 +97,10 @@ pub fn build(names: &Names, loss_percent: u8) -> Result<(), TestbedError> {
         (1, "client", "r1", "c1", "r1a"),
         (3, "r2", "r3", "r2b", "r3a"),
         (4, "r3", "server", "r3b", "s4"),
+        (5, "r1", "far", "r1c", "v5"),
+        (6, "r3", "near", "r3c", "v6"),
+        (7, "r1", "blocked", "r1d", "v7"),
+        (8, "r3", "nats", "r3d", "v8"),
     ];
     for (n, left, right, ltag, rtag) in links {
         veth(names, left, ltag, right, rtag)?;
@@ -208,10 +222,23 @@ fn route(names: &Names, role: &str, to: &str, via: &str) -> Result<(), TestbedEr
 fn routes(names: &Names) -> Result<(), TestbedError> {
     route(names, "client", "default", "198.18.1.1")?;
     route(names, "client", "default", "2001:db8:1::1")?;
+    // A host at the end of link N goes out through the router at .1 of that link.
+    for (host, link) in [("far", 5), ("near", 6), ("blocked", 7), ("nats", 8)] {
+        route(names, host, "default", &format!("198.18.{link}.1"))?;
+        route(names, host, "default", &format!("2001:db8:{link}::1"))?;
+    }
     route(names, "r1", "default", "198.18.2.2")?;
     route(names, "r1", "default", "2001:db8:2::2")?;
-    route(names, "r2", "198.18.1.0/24", "198.18.2.1")?;
-    route(names, "r2", "2001:db8:1::/64", "2001:db8:2::1")?;
+    // Links 1, 5 and 7 hang off r1; everything else is behind r3.
+    for link in [1, 5, 7] {
+        route(names, "r2", &format!("198.18.{link}.0/24"), "198.18.2.1")?;
+        route(
+            names,
+            "r2",
+            &format!("2001:db8:{link}::/64"),
+            "2001:db8:2::1",
+        )?;
+    }
     route(names, "r2", "default", "198.18.3.2")?;
     route(names, "r2", "default", "2001:db8:3::2")?;
     route(names, "r3", "default", "198.18.3.1")?;
@@ -258,6 +285,17 @@ fn filters(names: &Names, loss_percent: u8) -> Result<(), TestbedError> {
         &format!(
             "table inet testbed {{\n chain input {{ type filter hook input priority 0;\n  ip daddr 198.18.4.4 drop\n  ip6 daddr 2001:db8:4::4 drop\n  ip daddr 198.18.4.5 numgen random mod 100 < {loss_percent} drop\n  ip6 daddr 2001:db8:4::5 numgen random mod 100 < {loss_percent} drop\n }}\n}}\n"
         ),
+    )?;
+    // The blocked vantage point: a firewall of its own drops its TCP to the web server's
+    // sites (ports 80 and 443), as a censor or a corporate proxy would; DNS, ping and
+    // traceroute still pass, so the cause is told in the site check's words.
+    nft(
+        &names.ns("blocked"),
+        &format!(
+            "table inet testbed {{\n chain output {{ type filter hook output priority 0;\n  ip daddr {web} tcp dport {{ 80, 443 }} drop\n  ip6 daddr {web6} tcp dport {{ 80, 443 }} drop\n }}\n}}\n",
+            web = crate::services::WEB_V4,
+            web6 = crate::services::WEB_V6,
+        ),
     )
 }
 
@@ -272,5 +310,7 @@ pub fn teardown(names: &Names) {
         }
         let _ = Command::new("ip").args(["netns", "del", &ns]).output();
     }
-    let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", names.ns("client")));
+    for host in EDGE_HOSTS {
+        let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", names.ns(host)));
+    }
 }

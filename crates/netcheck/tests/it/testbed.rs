@@ -3,7 +3,11 @@
 //! each scenario's failure is reported by name, and the testbed is torn down even on panic.
 //!
 //! Without root or the testbed's tools the test says it is skipped and why; with
-//! NETCHECK_REQUIRE_NETNS=1 (set by CI) that is a failure instead.
+//! NETCHECK_REQUIRE_NETNS=1 (set by CI) that is a failure instead. The regions' scenarios
+//! (`testbed/regions.rs`: agents in the vantage points, a broker in its own namespace) run
+//! last, on the same testbed.
+
+mod regions;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -751,6 +755,7 @@ fn netcheck_in_the_testbed() {
         ..Options::default()
     };
     let tb = Testbed::up(options).unwrap_or_else(|e| panic!("{e}"));
+    let agents = regions::start(&tb);
     let scenarios: [(&str, Scenario); 14] = [
         // First: the server's per-peer ICMP budget is still full, as it is for two tracers
         // that meet a server neither has traced in the last seconds.
@@ -796,10 +801,13 @@ fn netcheck_in_the_testbed() {
             })
         }),
     ];
+    let with_regions = agents.is_some().then_some(regions::SCENARIOS.iter());
     let failures: Vec<String> = scenarios
         .iter()
+        .chain(with_regions.into_iter().flatten())
         .filter_map(|(name, scenario)| scenario(&tb).err().map(|e| format!("{name}: {e}")))
         .collect();
+    drop(agents);
     drop(tb);
     assert!(
         failures.is_empty(),
