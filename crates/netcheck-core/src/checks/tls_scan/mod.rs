@@ -311,7 +311,7 @@ impl Check for TlsScanCheck {
         let started = Instant::now();
         let mut report = scan::scan(ctx, deadline).await;
         if ctx.options.runs(crate::checks::tls::META.id) {
-            let until = deadline - VERDICT_MARGIN;
+            let until = deadline.checked_sub(VERDICT_MARGIN).unwrap_or(deadline);
             match ctx.chain_verdict(until.max(Instant::now())).await {
                 Some(Some(v)) => report.chain_verdict = Some(v.into()),
                 Some(None) => {
