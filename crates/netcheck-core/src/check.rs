@@ -23,6 +23,7 @@ use crate::finding::Code;
 use crate::geo::{GeoDb, Placed};
 use crate::report::{Finding, IntoSection};
 use crate::target::Target;
+use crate::tls::verdict::Verdict;
 use crate::tls::{TlsClient, TlsClientError};
 
 /// What a check says about itself.
@@ -113,6 +114,14 @@ pub fn left_out(code: &'static Code, addresses: &[IpAddr]) -> Option<Finding> {
     ))
 }
 
+/// The `tls` check's verdict on the chain, as it publishes it for the checks that grade the
+/// server (`tls_scan`), so that the chain is judged once per run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainVerdict {
+    pub verdict: Verdict,
+    pub detail: String,
+}
+
 /// What every check of one run shares: the target, the run's options (what the caller chose),
 /// the settings of the machine it runs on, the resolver, and the dialer through which every
 /// connection goes, which looks the target's addresses up once for all checks that need them.
@@ -124,6 +133,8 @@ pub struct Context {
     dialer: Dialer,
     geo: OnceCell<Arc<GeoDb>>,
     tls: std::sync::OnceLock<Result<Arc<TlsClient>, TlsClientError>>,
+    /// `None` until the `tls` check has ended; then its verdict, if it reached one.
+    chain: tokio::sync::watch::Sender<Option<Option<ChainVerdict>>>,
 }
 
 impl Context {
@@ -146,6 +157,7 @@ impl Context {
             dialer,
             geo: OnceCell::new(),
             tls: std::sync::OnceLock::new(),
+            chain: tokio::sync::watch::Sender::new(None),
         }
     }
 
@@ -179,6 +191,23 @@ impl Context {
         self.tls
             .get_or_init(|| TlsClient::new(&self.settings.extra_roots).map(Arc::new))
             .clone()
+    }
+
+    /// Called by the `tls` check when it ends: its verdict on the chain, or `None` when it
+    /// reached none (no connection, no certificate).
+    pub fn publish_chain_verdict(&self, verdict: Option<ChainVerdict>) {
+        self.chain.send_replace(Some(verdict));
+    }
+
+    /// The `tls` check's verdict on the chain, waiting for it until `until` at most. The outer
+    /// `None`: it had not ended by then (or does not run).
+    pub async fn chain_verdict(&self, until: Instant) -> Option<Option<ChainVerdict>> {
+        let mut seen = self.chain.subscribe();
+        let published = tokio::time::timeout_at(until, seen.wait_for(Option::is_some)).await;
+        match published {
+            Ok(Ok(v)) => v.clone(),
+            _ => None,
+        }
     }
 
     /// Places `addresses` with the run's geolocation and ASN databases, found once per run and

@@ -13,6 +13,7 @@ use crate::checks::ping::PingReport;
 use crate::checks::registration::RegistrationReport;
 use crate::checks::site::SiteReport;
 use crate::checks::tls::TlsReport;
+use crate::checks::tls_scan::TlsScanReport;
 use crate::checks::traceroute::TracerouteReport;
 use crate::target::Target;
 
@@ -134,6 +135,7 @@ pub enum Section {
     Dns(DnsReport),
     Site(SiteReport),
     Tls(TlsReport),
+    TlsScan(TlsScanReport),
     Ping(PingReport),
     Traceroute(TracerouteReport),
     Registration(RegistrationReport),
@@ -161,6 +163,7 @@ impl Section {
             Section::Dns(d) => d,
             Section::Site(s) => s,
             Section::Tls(t) => t,
+            Section::TlsScan(t) => t,
             Section::Ping(p) => p,
             Section::Traceroute(t) => t,
             Section::Registration(r) => r,
@@ -223,6 +226,7 @@ own_variant! {
     DnsReport => Dns,
     SiteReport => Site,
     TlsReport => Tls,
+    TlsScanReport => TlsScan,
     PingReport => Ping,
     TracerouteReport => Traceroute,
     RegistrationReport => Registration,

@@ -10,6 +10,7 @@ use netcheck_core::checks::ping::PingReport;
 use netcheck_core::checks::registration::RegistrationReport;
 use netcheck_core::checks::site::SiteReport;
 use netcheck_core::checks::tls::TlsReport;
+use netcheck_core::checks::tls_scan::TlsScanReport;
 use netcheck_core::checks::traceroute::TracerouteReport;
 use netcheck_core::diagnosis::{Diagnosis, Reachability};
 use netcheck_core::geo::Location;
@@ -78,6 +79,7 @@ fn section(out: &mut String, c: &CheckReport) {
         Some(Section::Dns(d)) => dns(out, d),
         Some(Section::Site(s)) => site(out, s),
         Some(Section::Tls(t)) => tls(out, t),
+        Some(Section::TlsScan(s)) => tls_scan(out, s),
         Some(Section::Ping(p)) => ping(out, p),
         Some(Section::Traceroute(t)) => traceroute(out, t),
         Some(Section::Registration(r)) => registration(out, r),
@@ -254,6 +256,75 @@ fn tls(out: &mut String, t: &TlsReport) {
         );
         let _ = writeln!(out, "      serial  {}", c.serial);
         let _ = writeln!(out, "      sha256  {}", c.sha256_fingerprint);
+    }
+}
+
+/// The grade, then a table of versions and their suites in the server's order, weak ones
+/// marked, then groups and extensions.
+fn tls_scan(out: &mut String, s: &TlsScanReport) {
+    if let Some(g) = &s.grade {
+        let trusted = g
+            .if_trusted
+            .map(|l| format!(" ({} if trusted)", l.as_str()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  grade {}{trusted} · score {} · {} hellos to {}",
+            style(g.letter.as_str()).bold(),
+            g.score,
+            s.handshakes,
+            s.address.map(|a| a.to_string()).unwrap_or_default()
+        );
+    }
+    for p in &s.protocols {
+        if !p.accepted {
+            let _ = writeln!(out, "  {:<8} {}", p.version, style("no").dim());
+            continue;
+        }
+        let order = match p.order {
+            Some(o) => format!(" ({o:?} order)").to_lowercase(),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "  {:<8} yes{order}", p.version);
+        for suite in &p.suites {
+            let kx = suite
+                .key_exchange
+                .as_deref()
+                .map(|k| format!(" · {k}"))
+                .unwrap_or_default();
+            let line = format!("    {} {}{kx}", suite.code, suite.name);
+            match &suite.weak {
+                Some(why) => {
+                    let _ = writeln!(out, "{} {}", style(line).yellow(), style(why).dim());
+                }
+                None => {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+        }
+    }
+    if !s.groups.is_empty() {
+        let names: Vec<&str> = s.groups.iter().map(|g| g.name.as_str()).collect();
+        let _ = writeln!(out, "  groups   {}", names.join(", "));
+    }
+    let e = &s.extensions;
+    let flags = [
+        ("secure renegotiation", e.secure_renegotiation),
+        ("fallback SCSV", e.fallback_scsv),
+        ("compression", e.compression),
+        ("session ids", e.session_ids),
+        ("session tickets", e.session_tickets),
+        ("OCSP stapling", e.ocsp_stapling),
+        ("SCTs (handshake)", e.scts_in_handshake),
+        ("SCTs (certificate)", e.scts_in_certificate),
+        ("extended master secret", e.extended_master_secret),
+    ];
+    let told: Vec<String> = flags
+        .iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name} {}", if v { "yes" } else { "no" })))
+        .collect();
+    if !told.is_empty() {
+        let _ = writeln!(out, "  {}", told.join(" · "));
     }
 }
 

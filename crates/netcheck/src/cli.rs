@@ -434,6 +434,9 @@ pub struct EngineArgs {
     /// Highest TTL the traceroute probes.
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_HOPS, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub max_hops: u8,
+    /// Connections the TLS scan keeps open at once at most.
+    #[arg(long, value_name = "N", default_value_t = defaults::TLS_SCAN_CONNECTIONS as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub tls_scan_connections: u16,
     /// Addresses of one host probed at most (ping, trace, connection attempts); the report
     /// names those left out.
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_ADDRESSES as u16, value_parser = clap::value_parser!(u16).range(1..=256), env = "NETCHECK_MAX_ADDRESSES")]
@@ -536,6 +539,7 @@ impl EngineArgs {
             ping_interval: seconds("--ping-interval", self.ping_interval)?,
             trace_mode: self.trace_mode.into(),
             max_hops: self.max_hops,
+            tls_scan_connections: usize::from(self.tls_scan_connections),
             ..RunOptions::default()
         };
         for id in &self.only {

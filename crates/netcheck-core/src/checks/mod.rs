@@ -8,6 +8,7 @@ pub mod ping;
 pub mod registration;
 pub mod site;
 pub mod tls;
+pub mod tls_scan;
 pub mod traceroute;
 
 use crate::registry::Registry;
@@ -18,6 +19,7 @@ pub fn registry() -> Registry {
         .with(dns::DnsCheck)
         .with(site::SiteCheck)
         .with(tls::TlsCheck)
+        .with(tls_scan::TlsScanCheck)
         .with(ping::PingCheck)
         .with(traceroute::TracerouteCheck)
         .with(registration::RegistrationCheck)

@@ -14,7 +14,7 @@ use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::check::{ChainVerdict, Check, CheckError, CheckMeta, Context, Facts};
 use crate::dial::Dialer;
 use crate::finding::Code;
 use crate::report::{Finding, Severity, millis};
@@ -178,8 +178,16 @@ impl Check for TlsCheck {
     type Facts = TlsReport;
 
     async fn run(&self, ctx: &Context, deadline: Instant) -> Result<TlsReport, CheckError> {
-        let tls = ctx.tls().map_err(|e| CheckError::Failed(e.to_string()))?;
-        Ok(handshake(ctx, &tls, deadline).await)
+        let tls = ctx.tls().map_err(|e| {
+            ctx.publish_chain_verdict(None);
+            CheckError::Failed(e.to_string())
+        })?;
+        let report = handshake(ctx, &tls, deadline).await;
+        ctx.publish_chain_verdict(report.verdict.map(|verdict| ChainVerdict {
+            verdict,
+            detail: report.verdict_detail.clone().unwrap_or_default(),
+        }));
+        Ok(report)
     }
 }
 

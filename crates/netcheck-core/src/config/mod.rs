@@ -39,6 +39,8 @@ pub mod defaults {
     pub const TRACE_MODE: TraceMode = TraceMode::Udp;
     /// Highest TTL a trace probes.
     pub const MAX_HOPS: u8 = 30;
+    /// Connections the TLS scan keeps open at once at most: polite to the server.
+    pub const TLS_SCAN_CONNECTIONS: usize = 8;
     /// Where WHOIS lookups start: IANA.
     pub const WHOIS_SERVER: &str = crate::whois::IANA;
     /// The RDAP bootstrap for names (RFC 9224): IANA's.

@@ -50,6 +50,8 @@ pub struct RunOptions {
     pub ping_interval: Duration,
     pub trace_mode: TraceMode,
     pub max_hops: u8,
+    /// Connections the TLS scan keeps open at once at most.
+    pub tls_scan_connections: usize,
 }
 
 impl Default for RunOptions {
@@ -65,6 +67,7 @@ impl Default for RunOptions {
             ping_interval: defaults::PING_INTERVAL,
             trace_mode: defaults::TRACE_MODE,
             max_hops: defaults::MAX_HOPS,
+            tls_scan_connections: defaults::TLS_SCAN_CONNECTIONS,
         }
     }
 }

@@ -11,6 +11,7 @@ mod policy;
 mod registration;
 mod site;
 mod tls;
+mod tls_scan;
 mod whois_samples;
 
 use std::net::SocketAddr;

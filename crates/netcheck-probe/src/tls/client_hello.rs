@@ -66,11 +66,15 @@ pub struct ClientHello {
     /// supported_versions (RFC 8446 §4.2.1); empty sends none, and the server negotiates by
     /// `client_version` alone.
     pub supported_versions: Vec<ProtocolVersion>,
-    /// key_share entries (RFC 8446 §4.2.8): a named group and its public value.
+    /// key_share entries (RFC 8446 §4.2.8): a named group and its public value. With TLS 1.3
+    /// offered and none here, the extension goes empty.
     pub key_shares: Vec<(u16, Vec<u8>)>,
     /// Add TLS_FALLBACK_SCSV (RFC 7507), for a scanner asking whether the server detects a
     /// downgrade.
     pub fallback_scsv: bool,
+    /// Ask for SCTs in the handshake (RFC 6962 §3.3.1, an empty signed_certificate_timestamp
+    /// extension), for a scanner asking whether the server delivers them that way.
+    pub request_scts: bool,
     /// `Random` (RFC 5246 §7.4.1.2).
     pub random: [u8; 32],
 }
@@ -121,6 +125,7 @@ impl ClientHello {
                 Vec::new()
             },
             fallback_scsv: false,
+            request_scts: false,
             random: unpredictable(),
         }
     }
@@ -206,6 +211,10 @@ impl ClientHello {
         }
         // RFC 6066 §8 status_request: ocsp(1), empty responder_id_list and request_extensions.
         extension(&mut out, 5, &[1, 0, 0, 0, 0]);
+        if self.request_scts {
+            // RFC 6962 §3.3.1: the client's signed_certificate_timestamp is empty.
+            extension(&mut out, 18, &[]);
+        }
         if !self.alpn.is_empty() {
             // RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>, each <1..2^8-1>.
             let mut names = Vec::new();
@@ -224,9 +233,10 @@ impl ClientHello {
             let versions: Vec<u16> = self.supported_versions.iter().map(|v| v.0).collect();
             extension(&mut out, 43, &with_u8_length(&u16s(&versions))?);
         }
-        if !self.key_shares.is_empty() {
+        if !self.key_shares.is_empty() || self.supported_versions.iter().any(|v| v.is_tls13()) {
             // RFC 8446 §4.2.8: KeyShareEntry client_shares<0..2^16-1>, each a NamedGroup and
-            // opaque key_exchange<1..2^16-1>.
+            // opaque key_exchange<1..2^16-1>. A TLS 1.3 hello always carries it (§9.2), empty
+            // to ask the server which group it wants (a HelloRetryRequest names it).
             let mut shares = Vec::new();
             for (group, public) in &self.key_shares {
                 shares.extend(group.to_be_bytes());
@@ -402,6 +412,16 @@ mod tests {
         });
         // client_shares length 36, then x25519 (29) with a 32-byte value.
         assert_eq!(share.unwrap()[..6], [0, 36, 0, 29, 0, 32]);
+    }
+
+    #[test]
+    fn a_tls13_hello_without_shares_sends_an_empty_key_share() {
+        let mut hello = fixed(ClientHello::tls13(None));
+        hello.key_shares.clear();
+        let bytes = hello.encode().unwrap();
+        // key_share (51), two bytes of data: an empty client_shares list.
+        let empty = [0x00, 0x33, 0x00, 0x02, 0x00, 0x00];
+        assert!(bytes.windows(6).any(|w| w == empty), "{bytes:02x?}");
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct ServerFlight {
     pub suite_name: Option<&'static str>,
     /// The compression method chosen; anything but null (0) is a finding (CRIME).
     pub compression: u8,
+    /// The length of the ServerHello's session_id (RFC 5246 §7.4.1.3): a server that gives
+    /// one lets a client resume by it. In TLS 1.3 it only echoes the client's (RFC 8446 §4.1.3).
+    pub session_id_length: usize,
     pub extensions: ServerExtensions,
     /// DER certificates as sent, end entity first (RFC 5246 §7.4.2). Empty when the flight
     /// ended before a Certificate: TLS 1.3 (encrypted), anonymous suites, or `Until::ServerHello`.
@@ -77,6 +80,8 @@ pub struct ServerExtensions {
     pub session_ticket: bool,
     /// status_request (RFC 6066 §8): the server will staple an OCSP response.
     pub status_request: bool,
+    /// signed_certificate_timestamp (RFC 6962 §3.3.1): SCTs delivered in the handshake.
+    pub signed_certificate_timestamp: bool,
     /// The protocol chosen by ALPN (RFC 7301), lossily decoded.
     pub alpn: Option<String>,
     /// supported_versions' selected_version (RFC 8446 §4.2.1).
@@ -136,13 +141,24 @@ pub(super) fn from_server_hello(
     message: TlsMessageHandshake<'_>,
     until: Until,
 ) -> Result<(ServerFlight, bool), HelloError> {
-    let (version, suite, compression, ext, hello_retry) = match message {
+    let (version, suite, compression, session_id_length, ext, hello_retry) = match message {
         TlsMessageHandshake::ServerHello(sh) => {
             let hello_retry = sh.random == HELLO_RETRY_RANDOM;
-            (sh.version, sh.cipher, sh.compression.0, sh.ext, hello_retry)
+            let session_id_length = sh.session_id.map_or(0, <[u8]>::len);
+            let compression = sh.compression.0;
+            (
+                sh.version,
+                sh.cipher,
+                compression,
+                session_id_length,
+                sh.ext,
+                hello_retry,
+            )
         }
         // The one TLS 1.3 draft that tls-parser reads with its own layout.
-        TlsMessageHandshake::ServerHelloV13Draft18(sh) => (sh.version, sh.cipher, 0, sh.ext, false),
+        TlsMessageHandshake::ServerHelloV13Draft18(sh) => {
+            (sh.version, sh.cipher, 0, 0, sh.ext, false)
+        }
         _ => {
             return Err(HelloError::Malformed {
                 what: "ServerHello",
@@ -167,6 +183,7 @@ pub(super) fn from_server_hello(
         suite: suite.0,
         suite_name: suite_name(suite.0),
         compression,
+        session_id_length,
         extensions,
         certificates: Vec::new(),
         key_exchange: None,
@@ -197,6 +214,7 @@ fn read_extensions(mut block: &[u8]) -> Result<ServerExtensions, HelloError> {
         let data = &raw[4..];
         match kind {
             5 => facts.status_request = true,
+            18 => facts.signed_certificate_timestamp = true,
             22 => facts.encrypt_then_mac = true,
             23 => facts.extended_master_secret = true,
             35 => facts.session_ticket = true,

@@ -30,7 +30,7 @@ pub use exchange::exchange;
 pub use flight::{FlightEnd, KeyExchange, ServerExtensions, ServerFlight, Until};
 pub use group::{OFFERED_GROUPS, group_name};
 pub use suite::{
-    CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV, FALLBACK_SCSV, LEGACY_SUITES, TLS13_SUITES,
-    suite_name,
+    Cipher, CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV, FALLBACK_SCSV, LEGACY_SUITES, SuiteTraits,
+    TLS13_SUITES, suite_name,
 };
 pub use version::ProtocolVersion;

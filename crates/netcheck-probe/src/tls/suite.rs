@@ -280,10 +280,100 @@ pub fn suite_name(code: u16) -> Option<&'static str> {
     tls_parser::TlsCipherSuite::from_id(code).map(|s| s.name)
 }
 
+/// What a suite is made of, as the registry defines it: enough for a check to judge it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuiteTraits {
+    /// An ephemeral key exchange (DHE, ECDHE, every TLS 1.3 suite): a stolen server key does not
+    /// open recorded sessions.
+    pub forward_secrecy: bool,
+    /// No server authentication at all (DH_anon, ECDH_anon).
+    pub anonymous: bool,
+    /// The 1999 export grades (40- and 56-bit ciphers, 512-bit temporary keys).
+    pub export: bool,
+    pub cipher: Cipher,
+    /// The cipher's key size in bits; 0 for NULL encryption.
+    pub cipher_bits: u16,
+    /// GCM, CCM or ChaCha20-Poly1305: authenticated encryption, no CBC padding oracles.
+    pub aead: bool,
+}
+
+/// The bulk cipher of a suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cipher {
+    Null,
+    Des,
+    TripleDes,
+    Rc2,
+    Rc4,
+    Idea,
+    Seed,
+    Aria,
+    Aes,
+    Camellia,
+    ChaCha20,
+    Other,
+}
+
+impl SuiteTraits {
+    /// The traits of a code point that tls-parser's registry knows.
+    pub fn of(code: u16) -> Option<SuiteTraits> {
+        use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherEncMode, TlsCipherKx};
+        let s = tls_parser::TlsCipherSuite::from_id(code)?;
+        let cipher = match s.enc {
+            TlsCipherEnc::Null => Cipher::Null,
+            TlsCipherEnc::Des => Cipher::Des,
+            TlsCipherEnc::TripleDes => Cipher::TripleDes,
+            TlsCipherEnc::Rc2 => Cipher::Rc2,
+            TlsCipherEnc::Rc4 => Cipher::Rc4,
+            TlsCipherEnc::Idea => Cipher::Idea,
+            TlsCipherEnc::Seed => Cipher::Seed,
+            TlsCipherEnc::Aria => Cipher::Aria,
+            TlsCipherEnc::Aes => Cipher::Aes,
+            TlsCipherEnc::Camellia => Cipher::Camellia,
+            TlsCipherEnc::Chacha20_Poly1305 => Cipher::ChaCha20,
+            _ => Cipher::Other,
+        };
+        let tls13 = s.kx == TlsCipherKx::Tls13;
+        Some(SuiteTraits {
+            forward_secrecy: tls13
+                || matches!(
+                    s.kx,
+                    TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh
+                ),
+            anonymous: !tls13 && s.au == TlsCipherAu::Null && s.kx != TlsCipherKx::Null,
+            export: s.name.contains("_EXPORT"),
+            cipher,
+            cipher_bits: s.enc_size,
+            aead: tls13
+                || cipher == Cipher::ChaCha20
+                || matches!(s.enc_mode, TlsCipherEncMode::Gcm | TlsCipherEncMode::Ccm),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn suites_are_taken_apart_as_the_registry_defines_them() {
+        let t = |code| SuiteTraits::of(code).unwrap();
+        let gcm = t(0xC030);
+        assert!(gcm.forward_secrecy && gcm.aead && !gcm.anonymous && !gcm.export);
+        assert_eq!((gcm.cipher, gcm.cipher_bits), (Cipher::Aes, 256));
+        let rsa = t(0x002F);
+        assert!(!rsa.forward_secrecy && !rsa.aead);
+        assert_eq!(t(0x0005).cipher, Cipher::Rc4);
+        assert_eq!(t(0x000A).cipher, Cipher::TripleDes);
+        assert!(t(0x0003).export && t(0x0063).export);
+        assert!(t(0x0034).anonymous && t(0xC018).anonymous && !t(0x0002).anonymous);
+        assert_eq!(t(0x0002).cipher, Cipher::Null);
+        assert!(t(0x1301).forward_secrecy && t(0x1303).aead);
+        for s in LEGACY_SUITES.iter().chain(TLS13_SUITES) {
+            assert!(SuiteTraits::of(s.code).is_some(), "{:#06x}", s.code);
+        }
+    }
 
     #[test]
     fn every_listed_suite_carries_its_iana_name() {

@@ -153,6 +153,7 @@ async fn json_output_is_one_document_and_a_healthy_site_exits_0() {
             "dns",
             "site",
             "tls",
+            "tls_scan",
             "ping",
             "traceroute",
             "registration",
