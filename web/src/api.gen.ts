@@ -879,6 +879,12 @@ export interface components {
             /** Format: double */
             time_ms: number;
         };
+        Cap: {
+            at_most: components["schemas"]["Letter"];
+            /** @description The finding code that says it. */
+            code: string;
+            reason: string;
+        };
         CertificateInfo: {
             /** @description The caIssuers URLs of the Authority Information Access extension (RFC 5280 §4.2.2.1). */
             ca_issuers?: string[];
@@ -905,6 +911,17 @@ export interface components {
             sha256_fingerprint: string;
             signature_algorithm: string;
             subject: string;
+        };
+        CertificateKey: {
+            /** Format: uint32 */
+            bits: number;
+            /** @description `RSA`, `EC P-256`, `Ed25519`, as the `tls` check names them. */
+            key_type: string;
+        };
+        /** @description The `tls` check's verdict, as the grade read it. */
+        ChainSeen: {
+            detail: string;
+            verdict: components["schemas"]["Verdict"];
         };
         /** @description One check, as it describes itself. */
         CheckInfo: {
@@ -991,6 +1008,7 @@ export interface components {
             status: components["schemas"]["DnssecStatus"];
         };
         DnssecStatus: "secure" | "insecure" | "bogus" | "unvalidated" | "unknown";
+        EndKind: ("reset" | "closed" | "silent" | "not_tls" | "malformed") | "exhausted" | "refused" | "other_version" | "misbehaved" | "no_connection" | "out_of_time";
         /** @description One line of a history. */
         Entry: {
             /** @description RFC 3339, UTC. */
@@ -1048,6 +1066,32 @@ export interface components {
             tls?: components["schemas"]["Negotiated"] | null;
             url: string;
         };
+        /** @description The extensions and behaviours the server's answers show; absent when nothing told. */
+        ExtensionsSeen: {
+            /** @description The server chose DEFLATE when offered it (RFC 3749). */
+            compression?: boolean | null;
+            /** @description encrypt_then_mac (RFC 7366). */
+            encrypt_then_mac?: boolean | null;
+            /** @description extended_master_secret (RFC 7627). */
+            extended_master_secret?: boolean | null;
+            /**
+             * @description A downgraded hello with TLS_FALLBACK_SCSV was refused with inappropriate_fallback
+             *     (RFC 7507); absent when the server accepts a single version.
+             */
+            fallback_scsv?: boolean | null;
+            /** @description A stapled OCSP response came (status_request, RFC 6066 §8). */
+            ocsp_stapling?: boolean | null;
+            /** @description SCTs embedded in the certificate (RFC 6962 §3.3). */
+            scts_in_certificate?: boolean | null;
+            /** @description SCTs in the handshake's signed_certificate_timestamp extension (RFC 6962 §3.3.1). */
+            scts_in_handshake?: boolean | null;
+            /** @description renegotiation_info in the ServerHello (RFC 5746). */
+            secure_renegotiation?: boolean | null;
+            /** @description The ServerHello carried a session id to resume by (RFC 5246 §7.4.1.3). */
+            session_ids?: boolean | null;
+            /** @description The server will issue a session ticket (RFC 5077). */
+            session_tickets?: boolean | null;
+        };
         /** @description Why an exchange did not complete, by phase. */
         FetchError: {
             /** @constant */
@@ -1090,6 +1134,35 @@ export interface components {
             code: string;
             message: string;
             severity: components["schemas"]["Severity"];
+        };
+        Grade: {
+            /** @description Every cap that applies, in words; the grade is the lowest. */
+            caps: components["schemas"]["Cap"][];
+            /** Format: uint32 */
+            cipher_score: number;
+            /** @description With `T`: the grade if the chain were trusted. */
+            if_trusted?: components["schemas"]["Letter"] | null;
+            /** Format: uint32 */
+            key_exchange_score: number;
+            letter: components["schemas"]["Letter"];
+            /** Format: uint32 */
+            protocol_score: number;
+            /**
+             * Format: uint32
+             * @description 0 to 100: 30 % protocols, 30 % key exchange, 40 % ciphers.
+             */
+            score: number;
+        };
+        GroupSeen: {
+            /**
+             * @description The version whose hellos asked: `TLS 1.3` (supported_groups with no key share, answered
+             *     by a HelloRetryRequest) or `TLS 1.2` (ECDHE suites and one curve).
+             */
+            asked_with: string;
+            /** Format: uint16 */
+            code: number;
+            /** @description The IANA name: `x25519`, `secp256r1`, `ffdhe2048`. */
+            name: string;
         };
         /** @description A history: newest first. */
         History: {
@@ -1143,6 +1216,11 @@ export interface components {
         Kept: components["schemas"]["ReportAnswer"];
         /** @description What a kept report is. */
         Kind: "report" | "regions";
+        /**
+         * @description A grade's letter; `T` stands for a chain that is not trusted.
+         * @enum {string}
+         */
+        Letter: "T" | "F" | "E" | "D" | "C" | "B" | "A" | "A+";
         Location: {
             /** Format: ip */
             address: string;
@@ -1271,12 +1349,30 @@ export interface components {
             /** Format: uint */
             max_jobs: number;
         };
+        /** @description How a hello was answered, when it ended the listing of a version. */
+        ProbeEnd: {
+            kind: components["schemas"]["EndKind"];
+            /** @description In words: `fatal handshake_failure (40)`, `the server answered with TLS 1.2`. */
+            message: string;
+        };
         Problem: {
             /** @description The check that found it. */
             check: string;
             message: string;
             severity: components["schemas"]["Severity"];
             stage: components["schemas"]["Stage"];
+        };
+        /** @description One protocol version: accepted or not, and its suites in the order the server chose them. */
+        ProtocolScan: {
+            accepted: boolean;
+            /** @description How the last hello of the version was answered. */
+            ended: components["schemas"]["ProbeEnd"];
+            /** @description Whose order the server follows, when it accepts two suites or more. */
+            order?: components["schemas"]["SuiteOrder"] | null;
+            /** @description Offered all the suites not yet seen, the server chose these, one per hello, in this order. */
+            suites: components["schemas"]["SuiteSeen"][];
+            /** @description `SSL 3.0`, `TLS 1.0`, … `TLS 1.3`. */
+            version: string;
         };
         /** @description One RDAP query and its answer. */
         RdapAnswer: {
@@ -1512,6 +1608,9 @@ export interface components {
             kind: "tls";
         } & components["schemas"]["TlsReport"]) | ({
             /** @constant */
+            kind: "tls_scan";
+        } & components["schemas"]["TlsScanReport"]) | ({
+            /** @constant */
             kind: "ping";
         } & components["schemas"]["PingReport"]) | ({
             /** @constant */
@@ -1601,6 +1700,30 @@ export interface components {
          *     With `regions=`: each region's events with `region` beside them, then `regions`.
          */
         StreamData: components["schemas"]["Event"] | components["schemas"]["RegionEventData"] | components["schemas"]["Report"] | components["schemas"]["RegionsReport"] | components["schemas"]["RunStarted"] | components["schemas"]["Stored"] | components["schemas"]["NotStored"] | components["schemas"]["ErrorBody"];
+        SuiteOrder: "server" | "client" | "unclear";
+        /** @description A suite the server accepted. */
+        SuiteSeen: {
+            aead: boolean;
+            /**
+             * Format: uint16
+             * @description The cipher's key size; 0 for NULL encryption.
+             */
+            cipher_bits: number;
+            /** @description The two-byte code point, e.g. `0xC030`. */
+            code: string;
+            /**
+             * Format: uint32
+             * @description The size of the DH prime, for DHE suites.
+             */
+            dh_bits?: number | null;
+            forward_secrecy: boolean;
+            /** @description What the ServerKeyExchange (or TLS 1.3 key_share) used: `x25519`, `DH 2048 bits`. */
+            key_exchange?: string | null;
+            /** @description The IANA name, e.g. `TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`. */
+            name: string;
+            /** @description Why the suite is weak, in words; absent for a good one. */
+            weak?: string | null;
+        };
         /** @description A validated target. */
         Target: {
             /** @description True when the port was written in the input rather than implied by the scheme. */
@@ -1669,6 +1792,45 @@ export interface components {
             verdict?: components["schemas"]["Verdict"] | null;
             verdict_detail?: string | null;
             version?: string | null;
+        };
+        /** @description What the scan found. */
+        TlsScanReport: {
+            /** @description The one address every hello went to. */
+            address?: string | null;
+            /** @description The key of the certificate the scan's hellos were answered with (TLS 1.2 and below). */
+            certificate_key?: components["schemas"]["CertificateKey"] | null;
+            /** @description Why the grade leaves the chain out, when it does. */
+            chain_unknown?: string | null;
+            /** @description The `tls` check's verdict on the chain, when it reached one. */
+            chain_verdict?: components["schemas"]["ChainSeen"] | null;
+            /** Format: double */
+            duration_ms: number;
+            /** @description Why nothing could be scanned. */
+            error?: string | null;
+            extensions: components["schemas"]["ExtensionsSeen"];
+            /** @description Absent when the server accepted nothing. */
+            grade?: components["schemas"]["Grade"] | null;
+            /**
+             * @description Key-exchange groups the server accepts (X25519, P-256, FFDHE…), and with which version
+             *     that was asked.
+             */
+            groups: components["schemas"]["GroupSeen"][];
+            /**
+             * Format: uint32
+             * @description Hellos sent, and the connections open at once at most.
+             */
+            handshakes: number;
+            https_origin_of_http_target?: boolean;
+            /** Format: uint */
+            max_connections: number;
+            /**
+             * Format: uint16
+             * @description The port scanned: the target's, or 443 for an http:// target.
+             */
+            port: number;
+            /** @description One entry per version offered, oldest first: SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3. */
+            protocols: components["schemas"]["ProtocolScan"][];
+            server_name: string;
         };
         TraceBackend: "udp_error_queue" | "icmp_datagram_error_queue" | "icmp_raw" | "tcp_syn_raw" | "tcp_connect_error_queue";
         TraceMode: ("udp" | "icmp") | "tcp";
