@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::Client;
@@ -19,6 +18,7 @@ use netcheck_core::{Registry, Settings};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::connect::connects;
 use crate::protocol::{AgentInfo, Job, Message, Presence, QUEUE_GROUP, Reply, Subjects};
 
 /// Between two messages of a running job, at most this long.
@@ -169,11 +169,6 @@ impl<'a> Results<'a> {
         publish(self.client, &self.subject, message).await;
         true
     }
-}
-
-/// How many times the connection has been made (the first time included).
-fn connects(client: &Client) -> u64 {
-    client.statistics().connects.load(Ordering::Relaxed)
 }
 
 /// Runs one job, publishing as it goes. The heartbeat is part of this future, not a task of

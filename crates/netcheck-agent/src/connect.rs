@@ -37,3 +37,12 @@ pub async fn connect(urls: &str, credentials: &Credentials, name: &str) -> Resul
         .await
         .map_err(|e| format!("cannot connect to NATS at {urls}: {e}"))
 }
+
+/// How many times `client` has connected (the first time included): a change while a job or a
+/// region runs means the connection broke and came back, and messages between may be lost.
+pub fn connects(client: &Client) -> u64 {
+    client
+        .statistics()
+        .connects
+        .load(std::sync::atomic::Ordering::Relaxed)
+}

@@ -16,6 +16,7 @@ use netcheck_core::runner::Vetted;
 use netcheck_core::{Event, Registry, ReportBuilder, RunRequest};
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::connect::connects;
 use crate::protocol::{Job, Message, Presence, Reply, Subjects};
 use crate::regions::{Outcome, RegionReport, RegionsReport};
 
@@ -137,11 +138,7 @@ impl Hub {
             Ok(s) => s,
             Err(e) => return part(Outcome::Interrupted, format!("cannot subscribe: {e}")),
         };
-        let connects = self
-            .client
-            .statistics()
-            .connects
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let began = connects(&self.client);
         let asked = tokio::time::timeout(
             self.answer_within,
             self.client
@@ -206,12 +203,7 @@ impl Hub {
             // Woken every quarter second: a broker connection that broke and came back may have
             // dropped some of the region's messages, so the region is interrupted, at once.
             let next = tokio::time::timeout(WAKE, results.next()).await;
-            let reconnected = self
-                .client
-                .statistics()
-                .connects
-                .load(std::sync::atomic::Ordering::Relaxed)
-                != connects;
+            let reconnected = connects(&self.client) != began;
             let connected =
                 self.client.connection_state() == async_nats::connection::State::Connected;
             if reconnected {

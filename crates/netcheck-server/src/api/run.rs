@@ -98,12 +98,14 @@ fn plan(
 /// kept. A store that fails never costs the caller the report itself.
 async fn keep(state: &AppState, report: &Report) -> Option<Result<String, String>> {
     let store = state.store.as_ref()?;
-    Some(match store.save(report).await {
-        Ok(id) => Ok(id),
-        Err(e) => {
-            tracing::warn!("{e}");
-            Err(e.to_string())
-        }
+    Some(told(store.save(report).await))
+}
+
+/// A save's outcome as the caller is told it: the id, or why not (logged).
+fn told(saved: Result<String, crate::store::StoreError>) -> Result<String, String> {
+    saved.map_err(|e| {
+        tracing::warn!("{e}");
+        e.to_string()
     })
 }
 
@@ -122,8 +124,7 @@ pub async fn report(
         let report = super::regions::run(&state, plan.request, vetted, &plan.regions, None).await;
         drop(plan.permit);
         let mut headers = HeaderMap::new();
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        if let Some(Ok(id)) = keep_regions(&state, &id, &report).await
+        if let Some(Ok(id)) = keep_regions(&state, &crate::store::new_id(), &report).await
             && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/reports/{id}"))
         {
             headers.insert(header::LOCATION, v);
@@ -209,7 +210,7 @@ fn regions_stream(
     let (tx, events) = tokio::sync::mpsc::unbounded_channel::<(String, serde_json::Value)>();
     let task = tokio::spawn(async move {
         let _permit = plan.permit;
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = crate::store::new_id();
         let mut origin = match &state.hub {
             Some(hub) => {
                 let (client, subjects) = hub.client();
@@ -229,22 +230,14 @@ fn regions_stream(
         send("run", serde_json::json!(RunStarted::new(&id)), false).await;
         let (region_tx, mut region_events) = tokio::sync::mpsc::unbounded_channel();
         let run = super::regions::run(&state, plan.request, vetted, &plan.regions, Some(region_tx));
-        tokio::pin!(run);
-        let report = loop {
-            tokio::select! {
-                biased;
-                Some(e) = region_events.recv() => {
-                    let (name, data) = super::regions::event_data(&e);
-                    send(name, data, false).await;
-                }
-                report = &mut run => break report,
+        // The run's senders are gone when it returns: the forwarding ends with its last event.
+        let forward = async {
+            while let Some(e) = region_events.recv().await {
+                let (name, data) = super::regions::event_data(&e);
+                send(name, data, false).await;
             }
         };
-        // What came in the same instant as the end.
-        while let Ok(e) = region_events.try_recv() {
-            let (name, data) = super::regions::event_data(&e);
-            send(name, data, false).await;
-        }
+        let (report, ()) = tokio::join!(run, forward);
         let kept = keep_regions(&state, &id, &report).await;
         let stored = kept.is_some();
         send(
@@ -280,10 +273,7 @@ async fn keep_regions(
     report: &netcheck_agent::RegionsReport,
 ) -> Option<Result<String, String>> {
     let store = state.store.as_ref()?;
-    Some(store.save_regions(id, report).await.map_err(|e| {
-        tracing::warn!("{e}");
-        e.to_string()
-    }))
+    Some(told(store.save_regions(id, report).await))
 }
 
 /// `GET /api/v1/runs/{id}`: a run in several regions, streamed by whichever server is asked:

@@ -210,9 +210,8 @@ impl Store {
     pub async fn save(&self, report: &Report) -> Result<String, StoreError> {
         let json =
             serde_json::to_value(report).map_err(|e| unavailable("serialising the report", e))?;
-        let id = uuid::Uuid::new_v4().simple().to_string();
         self.keep(
-            id,
+            new_id(),
             Kind::Report,
             &report.target.host,
             report.diagnosis.reachability,
@@ -360,6 +359,12 @@ pub(crate) fn stamp(t: time::OffsetDateTime) -> Result<String, time::error::Form
         ))
 }
 
+/// A fresh id of the form [`is_id`] accepts: random (a UUID v4), so it cannot be guessed. A
+/// run in several regions takes its id at its start, and is kept under it.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 /// Whether `id` has the form of one this store gives out (32 hex digits).
 pub fn is_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
@@ -457,7 +462,7 @@ mod tests {
 
     #[test]
     fn ids_are_32_hex_digits() {
-        assert!(is_id(&uuid::Uuid::new_v4().simple().to_string()));
+        assert!(is_id(&new_id()));
         assert!(!is_id("../etc/passwd"));
     }
 }
