@@ -1,8 +1,8 @@
 // Drives the web UI in headless Chromium (Debian's, through playwright-core) the way a person
-// would: type a target, press Check, watch the cards fill, read the diagnosis and the map; then
-// the same target again (answered from the store within the cooldown, its age said); then
-// a bad target. Prints what it saw as one JSON line for the Rust test that started the server
-// (crates/netcheck/tests/it/web.rs) to judge.
+// would: type a target, press Check, watch the cards fill, read the diagnosis, the map and the
+// TLS scan's grade and suite tables; then the same target again (answered from the store
+// within the cooldown, its age said); then a bad target. Prints what it saw as one JSON line
+// for the Rust test that started the server (crates/netcheck/tests/it/web.rs) to judge.
 //
 //   node e2e/check.mjs BASE_URL TARGET [SCREENSHOT.png]
 import { launch, watch } from "./browser.mjs";
@@ -30,6 +30,44 @@ try {
     url: location.search,
   }));
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+
+  // The TLS scan's card: the grade and the tables as drawn, beside the section's own JSON (the
+  // card's JSON view) to compare them with; whether a person sees them; a picture of the card.
+  const scanCard = page.locator('[data-check="tls_scan"]');
+  const tlsScan = (await scanCard.count())
+    ? {
+        ...(await scanCard.evaluate((card) => {
+          const data = JSON.parse(card.querySelector("details pre")?.textContent ?? "null");
+          return {
+            status: card.dataset.status,
+            letter: card.querySelector(".grade .letter")?.textContent ?? null,
+            caps: [...card.querySelectorAll("[data-cap]")].map((li) => li.textContent),
+            protocols: [...card.querySelectorAll("table.protocols tbody tr")].map((tr) => [tr.dataset.version, tr.cells[1]?.textContent]),
+            captions: [...card.querySelectorAll("table.suites")].map((t) => t.closest(".scan-table")?.querySelector("h3")?.textContent ?? ""),
+            suites: [...card.querySelectorAll("table.suites")].map((t) => ({
+              version: t.dataset.version,
+              order: t.dataset.order,
+              codes: [...t.querySelectorAll("tbody tr")].map((tr) => tr.dataset.suite),
+              names: [...t.querySelectorAll("tbody tr")].map((tr) => tr.cells[1]?.textContent),
+              weak: [...t.querySelectorAll("tbody tr.weak")].map((tr) => tr.dataset.suite),
+            })),
+            extensions: [...card.querySelectorAll("[data-extension]")].map((li) => li.textContent),
+            data: data && {
+              letter: data.grade?.letter ?? null,
+              caps: (data.grade?.caps ?? []).map((c) => `at most ${c.at_most}: ${c.reason}`),
+              protocols: data.protocols.map((p) => [p.version, p.accepted ? "yes" : "no"]),
+              suites: data.protocols
+                .filter((p) => p.accepted)
+                .map((p) => ({ version: p.version, order: p.order ?? "", codes: p.suites.map((s) => s.code), names: p.suites.map((s) => s.name), weak: p.suites.filter((s) => s.weak).map((s) => s.code) })),
+            },
+          };
+        })),
+        gradeVisible: await scanCard.locator(".grade .letter").isVisible(),
+        suitesVisible: await scanCard.locator("table.suites").first().isVisible(),
+        screenshot: screenshot ? screenshot.replace(/\.png$/, "-tls-scan.png") : null,
+      }
+    : null;
+  if (tlsScan?.screenshot) await scanCard.screenshot({ path: tlsScan.screenshot });
 
   // With a database behind the server: the permalink shows the kept report, with its history.
   let permalink = null;
@@ -73,7 +111,7 @@ try {
     cards: document.querySelectorAll("[data-check]").length,
   }));
 
-  console.log(JSON.stringify({ ...seen, permalink, again, bad, foreign, errors, offsite: offsite(base) }));
+  console.log(JSON.stringify({ ...seen, tlsScan, permalink, again, bad, foreign, errors, offsite: offsite(base) }));
 } finally {
   await browser.close();
 }

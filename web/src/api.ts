@@ -9,6 +9,11 @@ type Schemas = components["schemas"];
 /** The report, and its parts the page draws. */
 export type Report = Schemas["Report"];
 export type CheckReport = Schemas["CheckReport"];
+/** The `tls_scan` section: the versions and suites a server accepts, and their grade. */
+export type TlsScanReport = Schemas["TlsScanReport"];
+export type ProtocolScan = Schemas["ProtocolScan"];
+export type SuiteSeen = Schemas["SuiteSeen"];
+export type ExtensionsSeen = Schemas["ExtensionsSeen"];
 /** The runner's events (`started`, `finished`, `ended`), the stream's first events' data. */
 export type Event = Schemas["Event"];
 export type ServerFeatures = Schemas["ServerFeatures"];

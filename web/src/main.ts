@@ -3,10 +3,11 @@
 // events arrive, then the verdict across them and a route per region on the map. Everything
 // comes from the report; the page computes no fact.
 
+import { el } from "./dom";
 import { drawMap, drawRegionsMap } from "./map";
 import { regionChoice } from "./picker";
 import { mapLegend, regionsBanner, RegionsView } from "./regions";
-import { diagnosisBanner, el, finish, startedCard } from "./render";
+import { diagnosisBanner, finish, startedCard } from "./render";
 import { regionRouteOf, routeOf } from "./route";
 import { readEvents } from "./sse";
 import { serverFeatures, shareBox } from "./share";

@@ -4,7 +4,7 @@
 // answers 404 `no_regions`: nothing is shown and the run is the single one it always was.
 
 import type { Presence } from "./api";
-import { el } from "./render";
+import { el } from "./dom";
 
 /** The regions alive, `here` first, then by name; each with where its agents say they are. */
 export function regionsAlive(agents: Presence[]): { region: string; where: string }[] {

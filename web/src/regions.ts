@@ -7,7 +7,7 @@
 
 import type { CheckReport, Difference, RegionEvent, RegionOutcome, RegionReport, RegionsReport } from "./api";
 import { COLOURS } from "./map";
-import { el } from "./render";
+import { el } from "./dom";
 import type { Route } from "./route";
 
 /** One fact of a region's column; `fact` names it as `differences` does, when it can differ. */

@@ -4,13 +4,8 @@
 // values: a new check needs nothing here.
 
 import type { CheckReport, Report } from "./api";
-
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attributes)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-}
+import { el } from "./dom";
+import { gradeBox, scanTables } from "./tls_scan";
 
 /** A section's facts as `key: value` lines, values that are not text or numbers as JSON. */
 export function genericFacts(data: Record<string, unknown>): string[] {
@@ -49,6 +44,17 @@ export function facts(check: CheckReport): string[] {
           : "",
         d.verdict ? `verdict: ${d.verdict} — ${d.verdict_detail ?? ""}` : "",
         ...d.chain.map((c, i) => `[${i}] ${c.subject} (until ${c.not_after})`),
+      ].filter(Boolean);
+    case "tls_scan":
+      // The grade and the tables are drawn beside these lines (tls_scan.ts).
+      return [
+        // `address` is the socket address, port included.
+        `${d.address ?? `port ${d.port}`}${d.server_name ? ` · SNI ${d.server_name}` : ""}${d.https_origin_of_http_target ? " (the https origin of the http:// target)" : ""}`,
+        `${d.handshakes} hello(s), at most ${d.max_connections} at once · ${d.duration_ms.toFixed(0)} ms`,
+        d.certificate_key ? `certificate key: ${d.certificate_key.key_type} ${d.certificate_key.bits} bits` : "",
+        d.chain_verdict ? `chain: ${d.chain_verdict.verdict.replaceAll("_", " ")} — ${d.chain_verdict.detail}` : "",
+        d.chain_unknown ? `chain left out of the grade: ${d.chain_unknown}` : "",
+        d.error ? `error: ${d.error}` : "",
       ].filter(Boolean);
     case "ping":
       return d.targets.map((t) =>
@@ -112,8 +118,11 @@ export function finish(card: HTMLElement, check: CheckReport): void {
     el("h2", {}, el("span", { class: "badge" }, check.status.replace("_", " ")), ` ${check.title} `, el("small", {}, `${check.duration_ms.toFixed(0)} ms`)),
   ];
   if (check.error) body.push(el("p", { class: "note" }, check.error));
+  const scan = check.data?.kind === "tls_scan" ? check.data : null;
+  if (scan) body.push(gradeBox(scan));
   const lines = facts(check);
   if (lines.length) body.push(el("pre", { class: "facts" }, lines.join("\n")));
+  if (scan) body.push(...scanTables(scan));
   if (check.findings.length) {
     body.push(el("ul", { class: "findings" }, ...check.findings.map((f) => el("li", { class: f.severity }, f.message))));
   }

@@ -4,7 +4,7 @@
 // The mail's words are the server's: the form sends only the address.
 
 import { errorOf, type ServerFeatures, type ShareRequest } from "./api";
-import { el } from "./render";
+import { el } from "./dom";
 import type { Report } from "./api";
 
 const NOTHING: ServerFeatures = { store: false, public_history: false, share_by_mail: false };

@@ -133,6 +133,64 @@ async fn a_person_checks_a_site_in_the_browser() {
     expected.sort_unstable();
     assert_eq!(sorted, expected, "one card per check: {cards:?}");
     assert!(cards.iter().all(|(_, s)| s != "running"), "{cards:?}");
+    // The TLS scan's card: its grade, large, and a table of suites for each version accepted,
+    // as the section has them (the card's own JSON view), in the order the server chose them.
+    let scan = &seen["tlsScan"];
+    let data = &scan["data"];
+    assert!(
+        ["A+", "A", "B", "C", "D", "E", "F", "T"].contains(&scan["letter"].as_str().unwrap_or("")),
+        "a grade is shown: {scan:#}"
+    );
+    assert_eq!(scan["letter"], data["letter"], "{scan:#}");
+    assert_eq!(scan["caps"], data["caps"], "every cap, in words: {scan:#}");
+    assert_eq!(scan["protocols"], data["protocols"], "{scan:#}");
+    assert_eq!(
+        scan["protocols"].as_array().map(Vec::len),
+        Some(5),
+        "SSL 3.0 to TLS 1.3, accepted or not: {scan:#}"
+    );
+    assert_eq!(scan["suites"], data["suites"], "{scan:#}");
+    let tls13 = scan["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["version"] == "TLS 1.3")
+        .unwrap_or_else(|| panic!("the site speaks TLS 1.3: {scan:#}"));
+    assert!(
+        tls13["codes"].as_array().is_some_and(
+            |c| !c.is_empty() && c.iter().all(|c| c.as_str().unwrap().starts_with("0x13"))
+        ),
+        "{scan:#}"
+    );
+    for (table, caption) in scan["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(scan["captions"].as_array().unwrap())
+    {
+        let caption = caption.as_str().unwrap();
+        assert!(
+            caption.starts_with(table["version"].as_str().unwrap()),
+            "{scan:#}"
+        );
+        match table["order"].as_str().unwrap() {
+            "server" => assert!(caption.contains("the server's order"), "{scan:#}"),
+            "client" => assert!(caption.contains("the client's order"), "{scan:#}"),
+            _ => {}
+        }
+    }
+    assert!(
+        scan["extensions"].as_array().is_some_and(|e| e.len() >= 10
+            && e.iter().all(|x| {
+                let x = x.as_str().unwrap();
+                x.ends_with(": yes") || x.ends_with(": no") || x.ends_with(": unknown")
+            })),
+        "{scan:#}"
+    );
+    assert_eq!(scan["gradeVisible"], true, "{scan:#}");
+    assert_eq!(scan["suitesVisible"], true, "{scan:#}");
+    let scan_shot = PathBuf::from(scan["screenshot"].as_str().unwrap());
+    assert!(std::fs::metadata(&scan_shot).is_ok_and(|m| m.len() > 2_000));
     // The world is drawn from data shipped with the page; loopback has no place on it.
     assert!(seen["countries"].as_u64().unwrap() >= 150, "{seen:#}");
     assert_eq!(seen["places"], 0);
@@ -196,6 +254,7 @@ async fn a_person_checks_a_site_in_the_browser() {
     assert!(std::fs::metadata(&screenshot).is_ok_and(|m| m.len() > 10_000));
     if std::env::var_os("NETCHECK_KEEP_SCREENSHOT").is_none() {
         let _ = std::fs::remove_file(&screenshot);
+        let _ = std::fs::remove_file(&scan_shot);
     }
 }
 
