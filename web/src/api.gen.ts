@@ -1652,6 +1652,17 @@ export interface components {
             /** @description One bare e-mail address, `name@example.com`. */
             to: string;
         };
+        SignatureSeen: {
+            /**
+             * @description `TLS 1.2` (the ServerKeyExchange was signed with it) or `TLS 1.3` (a ServerHello came
+             *     with only it offered).
+             */
+            asked_with: string;
+            /** @description The two-byte code point, e.g. `0x0804`. */
+            code: string;
+            /** @description RFC 8446's name (`rsa_pss_rsae_sha256`), or the TLS 1.2 pair (`rsa_sha1`). */
+            name: string;
+        };
         SiteReport: {
             /**
              * Format: uint
@@ -1831,6 +1842,11 @@ export interface components {
             /** @description One entry per version offered, oldest first: SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3. */
             protocols: components["schemas"]["ProtocolScan"][];
             server_name: string;
+            /**
+             * @description Signature algorithms the server signs its handshake with, each offered alone.
+             * @default []
+             */
+            signature_algorithms: components["schemas"]["SignatureSeen"][];
         };
         TraceBackend: "udp_error_queue" | "icmp_datagram_error_queue" | "icmp_raw" | "tcp_syn_raw" | "tcp_connect_error_queue";
         TraceMode: ("udp" | "icmp") | "tcp";

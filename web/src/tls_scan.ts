@@ -50,6 +50,8 @@ export interface TlsScanView {
   suites: SuiteTable[];
   /** `x25519 (TLS 1.3)`, in the order the scan lists them. */
   groups: string[];
+  /** `rsa_pss_rsae_sha256 (0x0804)`, as the scan found them; absent from older reports. */
+  signatures: string[];
   extensions: { name: string; value: "yes" | "no" | "unknown" }[];
 }
 
@@ -128,6 +130,7 @@ export function tlsScanView(d: TlsScanReport): TlsScanView {
     })),
     suites: d.protocols.filter((p) => p.accepted).map(suiteTable),
     groups: d.groups.map((group) => `${group.name} (${group.asked_with})`),
+    signatures: (d.signature_algorithms ?? []).map((s) => `${s.name} (${s.code}, ${s.asked_with})`),
     extensions,
   };
 }
@@ -199,6 +202,8 @@ export function scanTables(d: TlsScanReport): HTMLElement[] {
       { class: "tls-extras" },
       el("dt", {}, "groups"),
       el("dd", { "data-groups": "" }, v.groups.join(", ") || "none seen"),
+      el("dt", {}, "signature algorithms"),
+      el("dd", { "data-signatures": "" }, v.signatures.join(", ") || "none seen"),
       el("dt", {}, "extensions"),
       el("dd", {}, el("ul", { class: "extensions" }, ...v.extensions.map((x) => el("li", { class: x.value, "data-extension": x.name }, `${x.name}: ${x.value}`)))),
     ),

@@ -36,6 +36,10 @@ const scan: TlsScanReport = {
     { name: "x25519", code: 29, asked_with: "TLS 1.3" },
     { name: "secp256r1", code: 23, asked_with: "TLS 1.3" },
   ],
+  signature_algorithms: [
+    { name: "rsa_pss_rsae_sha256", code: "0x0804", asked_with: "TLS 1.2" },
+    { name: "rsa_pkcs1_sha1", code: "0x0201", asked_with: "TLS 1.2" },
+  ],
   extensions: { secure_renegotiation: true, fallback_scsv: false, compression: false, session_tickets: true },
   certificate_key: { key_type: "RSA", bits: 2048 },
   chain_verdict: { verdict: "valid", detail: "chains to a trusted root" },
@@ -88,6 +92,7 @@ describe("the TLS scan's drawing", () => {
 
   it("lists the groups and every extension as yes, no or unknown", () => {
     expect(view.groups).toEqual(["x25519 (TLS 1.3)", "secp256r1 (TLS 1.3)"]);
+    expect(view.signatures).toEqual(["rsa_pss_rsae_sha256 (0x0804, TLS 1.2)", "rsa_pkcs1_sha1 (0x0201, TLS 1.2)"]);
     expect(view.extensions.slice(0, 6)).toEqual([
       { name: "secure renegotiation", value: "yes" },
       { name: "fallback SCSV", value: "no" },

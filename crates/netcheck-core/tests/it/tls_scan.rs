@@ -216,7 +216,113 @@ async fn a_tls_1_3_only_server_shows_its_suites_and_groups() {
     let groups: Vec<&str> = facts.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(groups, ["x25519", "secp256r1", "ffdhe2048"]);
     assert!(facts.groups.iter().all(|g| g.asked_with == "TLS 1.3"));
+    // An RSA key signs a TLS 1.3 CertificateVerify with RSASSA-PSS only (RFC 8446 §4.4.3).
+    let codes: Vec<(&str, &str)> = signatures(&facts);
+    assert_eq!(
+        codes,
+        [
+            ("0x0804", "TLS 1.3"),
+            ("0x0805", "TLS 1.3"),
+            ("0x0806", "TLS 1.3")
+        ]
+    );
     assert_eq!(facts.grade.as_ref().map(|g| g.letter), Some(Letter::APlus));
+    agrees_with_sslscan(&server, &facts);
+}
+
+fn signatures(facts: &TlsScanReport) -> Vec<(&str, &str)> {
+    facts
+        .signature_algorithms
+        .iter()
+        .map(|s| (s.code.as_str(), s.asked_with.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_signature_algorithms_are_those_the_server_signs_with_and_no_others() {
+    let Some(id) = identity() else { return };
+    let server = SServer::start(
+        &id,
+        &["-no_tls1_3", "-sigalgs", "rsa_pss_rsae_sha256:RSA+SHA384"],
+    );
+    let (_, facts) = scan(&server, &["tls_scan"]).await;
+    assert_eq!(
+        signatures(&facts),
+        [("0x0804", "TLS 1.2"), ("0x0501", "TLS 1.2")],
+        "{:?}",
+        facts.signature_algorithms
+    );
+    let names: Vec<&str> = facts
+        .signature_algorithms
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["rsa_pss_rsae_sha256", "rsa_pkcs1_sha384"]);
+}
+
+#[tokio::test]
+async fn a_server_with_an_ecdsa_and_an_rsa_certificate_shows_the_algorithms_of_both() {
+    let Some(rsa) = identity() else { return };
+    let ca = LegacyCa::new("Dual", "sha256");
+    let ec = ca.issue("scan.netcheck.test", Key::Ec("prime256v1"), "sha256");
+    let dir = std::env::temp_dir().join(format!("netcheck-dual-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("ec.pem"), dir.join("ec.key"));
+    std::fs::write(&cert, &ec.chain_pem).unwrap();
+    std::fs::write(&key, &ec.key_pem).unwrap();
+    let server = SServer::start(
+        &rsa,
+        &[
+            "-tls1_2",
+            "-serverpref",
+            "-cipher",
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+            "-sigalgs",
+            "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256",
+            "-dcert",
+            cert.to_str().unwrap(),
+            "-dkey",
+            key.to_str().unwrap(),
+        ],
+    );
+    let (_, facts) = scan(&server, &["tls_scan"]).await;
+    let mut codes: Vec<&str> = signatures(&facts).iter().map(|(c, _)| *c).collect();
+    codes.sort_unstable();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        codes,
+        ["0x0403", "0x0804"],
+        "{:?}",
+        facts.signature_algorithms
+    );
+    agrees_with_sslscan(&server, &facts);
+}
+
+#[tokio::test]
+async fn a_client_ordered_server_with_many_suites_is_listed_as_one_listing_would() {
+    let Some(id) = identity() else { return };
+    let suites = "AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:\
+        ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-SHA:\
+        DHE-RSA-AES256-GCM-SHA384:AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305";
+    let server = SServer::start(&id, &["-tls1_2", "-cipher", suites]);
+    let (_, facts) = scan(&server, &["tls_scan"]).await;
+    let tls12 = &facts.protocols[3];
+    assert_eq!(tls12.order, Some(SuiteOrder::Client));
+    // Offered the rest of the registry each time, a client-ordered server takes the first it
+    // has: the list is the registry's order, however the listing was split.
+    let registry: Vec<String> = netcheck_probe::tls::LEGACY_SUITES
+        .iter()
+        .map(|s| format!("0x{:04X}", s.code))
+        .collect();
+    let listed = order_of(&facts, "TLS 1.2");
+    let mut in_registry_order = listed.clone();
+    in_registry_order.sort_by_key(|c| registry.iter().position(|r| r == c));
+    assert_eq!(listed.len(), 10, "{listed:?}");
+    assert_eq!(listed, in_registry_order);
+    assert_eq!(
+        tls12.ended.kind,
+        netcheck_core::checks::tls_scan::EndKind::Refused
+    );
     agrees_with_sslscan(&server, &facts);
 }
 

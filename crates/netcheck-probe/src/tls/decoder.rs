@@ -11,7 +11,9 @@ use super::alert::Alert;
 use super::error::HelloError;
 use super::flight::{
     self, FlightEnd, ServerFlight, Until, certificates, from_server_hello, key_exchange,
+    signature_scheme,
 };
+use super::version::ProtocolVersion;
 
 /// The most a first flight may take: a long chain of big RSA certificates with a stapled OCSP
 /// response stays well below it.
@@ -237,6 +239,9 @@ impl FlightDecoder {
             TlsHandshakeType::ServerKeyExchange => {
                 let message = flight::parse_message(bytes, "ServerKeyExchange")?;
                 flight.key_exchange = key_exchange(&message, flight.suite);
+                if flight.version == ProtocolVersion::TLS_1_2 {
+                    flight.signature_scheme = signature_scheme(&message, flight.suite);
+                }
             }
             TlsHandshakeType::CertificateStatus => flight.ocsp_stapled = true,
             TlsHandshakeType::CertificateRequest => flight.certificate_requested = true,
@@ -326,6 +331,11 @@ mod tests {
                 group: 29,
                 group_name: Some("x25519")
             })
+        );
+        assert_eq!(
+            f.signature_scheme,
+            Some(0x0401),
+            "rsa_pkcs1_sha256 signed it"
         );
         assert_eq!(f.end, FlightEnd::ServerHelloDone);
         assert!(f.chain_in_the_clear());

@@ -39,6 +39,10 @@ pub struct ServerFlight {
     /// ended before a Certificate: TLS 1.3 (encrypted), anonymous suites, or `Until::ServerHello`.
     pub certificates: Vec<Vec<u8>>,
     pub key_exchange: Option<KeyExchange>,
+    /// The SignatureScheme a TLS 1.2 ServerKeyExchange was signed with (RFC 5246 §7.4.3 and
+    /// §4.7 digitally-signed); absent below TLS 1.2 (no algorithm field), for anonymous and
+    /// RSA key exchange, and when it did not parse.
+    pub signature_scheme: Option<u16>,
     /// A CertificateStatus message came: the server stapled an OCSP response (RFC 6066 §8).
     pub ocsp_stapled: bool,
     /// A CertificateRequest came: the server asks for a client certificate (RFC 5246 §7.4.4).
@@ -187,6 +191,7 @@ pub(super) fn from_server_hello(
         extensions,
         certificates: Vec::new(),
         key_exchange: None,
+        signature_scheme: None,
         ocsp_stapled: false,
         certificate_requested: false,
         warnings: Vec::new(),
@@ -291,6 +296,40 @@ pub(super) fn key_exchange(message: &TlsMessageHandshake<'_>, suite: u16) -> Opt
     })
 }
 
+/// The SignatureScheme of a TLS 1.2 ServerKeyExchange: the two bytes after the parameters
+/// (RFC 5246 §7.4.3: `digitally-signed struct { params }`, whose algorithm comes first, §4.7).
+pub(super) fn signature_scheme(message: &TlsMessageHandshake<'_>, suite: u16) -> Option<u16> {
+    let TlsMessageHandshake::ServerKeyExchange(ske) = message else {
+        return None;
+    };
+    let params = ske.parameters;
+    let rest = match TlsCipherSuite::from_id(suite).map(|s| s.kx)? {
+        TlsCipherKx::Dhe => tls_parser::parse_dh_params(params).ok()?.0,
+        TlsCipherKx::Ecdhe => tls_parser::parse_ecdh_params(params).ok()?.0,
+        _ => return None,
+    };
+    be_u16(rest, 0)
+}
+
+/// A SignatureScheme's name: RFC 8446 §4.2.3's (`rsa_pss_rsae_sha256`), else the TLS 1.2 pair
+/// of RFC 5246 §7.4.1.4.1 (`dsa_sha256`, `rsa_md5`), else its code point.
+pub fn signature_scheme_name(code: u16) -> String {
+    let scheme = tls_parser::SignatureScheme(code).to_string();
+    if !scheme.starts_with("SignatureScheme") {
+        return scheme;
+    }
+    let [hash, sign] = code.to_be_bytes();
+    let (hash, sign) = (
+        tls_parser::HashAlgorithm(hash).to_string(),
+        tls_parser::SignAlgorithm(sign).to_string(),
+    );
+    if hash.starts_with("HashAlgorithm") || sign.starts_with("SignAlgorithm") {
+        format!("0x{code:04X}")
+    } else {
+        format!("{}_{}", sign.to_lowercase(), hash.to_lowercase())
+    }
+}
+
 /// The number of significant bits of a big-endian unsigned integer.
 fn bit_length(n: &[u8]) -> usize {
     match n.iter().position(|&b| b != 0) {
@@ -306,6 +345,15 @@ fn be_u16(bytes: &[u8], at: usize) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signature_schemes_are_named_by_rfc_8446_else_by_their_tls_1_2_pair() {
+        assert_eq!(signature_scheme_name(0x0804), "rsa_pss_rsae_sha256");
+        assert_eq!(signature_scheme_name(0x0203), "ecdsa_sha1");
+        assert_eq!(signature_scheme_name(0x0402), "dsa_sha256");
+        assert_eq!(signature_scheme_name(0x0101), "rsa_md5");
+        assert_eq!(signature_scheme_name(0xfe77), "0xFE77");
+    }
 
     #[test]
     fn integer_sizes_count_significant_bits() {

@@ -27,7 +27,9 @@ pub use client_hello::{ClientHello, SIGNATURE_ALGORITHMS};
 pub use decoder::{FlightDecoder, MAX_FLIGHT_BYTES, decode_server_flight};
 pub use error::HelloError;
 pub use exchange::exchange;
-pub use flight::{FlightEnd, KeyExchange, ServerExtensions, ServerFlight, Until};
+pub use flight::{
+    FlightEnd, KeyExchange, ServerExtensions, ServerFlight, Until, signature_scheme_name,
+};
 pub use group::{OFFERED_GROUPS, group_name};
 pub use suite::{
     Cipher, CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV, FALLBACK_SCSV, LEGACY_SUITES, SuiteTraits,

@@ -93,6 +93,9 @@ pub struct TlsScanReport {
     /// Key-exchange groups the server accepts (X25519, P-256, FFDHE…), and with which version
     /// that was asked.
     pub groups: Vec<GroupSeen>,
+    /// Signature algorithms the server signs its handshake with, each offered alone.
+    #[serde(default)]
+    pub signature_algorithms: Vec<SignatureSeen>,
     pub extensions: ExtensionsSeen,
     /// The key of the certificate the scan's hellos were answered with (TLS 1.2 and below).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,6 +216,17 @@ pub struct GroupSeen {
     pub asked_with: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SignatureSeen {
+    /// RFC 8446's name (`rsa_pss_rsae_sha256`), or the TLS 1.2 pair (`rsa_sha1`).
+    pub name: String,
+    /// The two-byte code point, e.g. `0x0804`.
+    pub code: String,
+    /// `TLS 1.2` (the ServerKeyExchange was signed with it) or `TLS 1.3` (a ServerHello came
+    /// with only it offered).
+    pub asked_with: String,
+}
+
 /// The extensions and behaviours the server's answers show; absent when nothing told.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExtensionsSeen {
@@ -281,6 +295,7 @@ impl TlsScanReport {
             address: None,
             protocols: Vec::new(),
             groups: Vec::new(),
+            signature_algorithms: Vec::new(),
             extensions: ExtensionsSeen::default(),
             certificate_key: None,
             chain_verdict: None,

@@ -1,11 +1,22 @@
-//! The scan strategy: which hellos to send, in what order, and what each answer teaches. For
-//! each version, SSL 3.0 to TLS 1.3, offer every registry suite not yet seen, record the one the
-//! server chooses, take it out and ask again, until the server refuses (N+1 hellos for N suites,
-//! as sslscan does); the versions run at once, under a cap on open connections. The first two
-//! suites of a version, offered in both orders, tell whose order the server follows. Then the
-//! groups one by one, a downgraded hello with TLS_FALLBACK_SCSV (RFC 7507), and one offering
-//! DEFLATE (RFC 3749). Every hello is bounded and goes through the run's dialer; a reset or
-//! silence ends a version's listing and is kept as how it ended. Building and reading the
+//! The scan strategy: which hellos to send, in what order, and what each answer teaches.
+//!
+//! First, one hello per version, SSL 3.0 to TLS 1.3, all at once, each offering every registry
+//! suite: which versions are accepted, and the suite each prefers. Then, all at once: each
+//! accepted version's listing, the groups, the signature algorithms, a downgraded hello with
+//! TLS_FALLBACK_SCSV (RFC 7507) and one offering DEFLATE (RFC 3749).
+//!
+//! A version is listed the sslscan way: offer every suite not yet seen, record the one the
+//! server chooses, take it out and ask again, until the server refuses (N+1 hellos for N
+//! suites). The first two suites, offered in both orders, tell whose order the server follows.
+//! With its own order, the listing stays one hello after another, since each answer is the
+//! next suite in that order; each hello then goes on a connection opened while the one before
+//! was in flight, so a step costs one round trip, not two. With the client's order the
+//! server's choice is just the first suite it has in the offer, so the rest of the registry is
+//! split into interleaved parts listed at once, and their suites put back in registry order:
+//! the same list the sequential listing gives, in a fraction of the round trips.
+//!
+//! Every hello is bounded and goes through the run's dialer, under a cap on open connections;
+//! a reset or silence ends a listing and is kept as how it ended. Building and reading the
 //! hellos is the probe crate's; judging what was seen is `grade.rs`'s and `mod.rs`'s.
 
 use std::net::{IpAddr, SocketAddr};
@@ -14,14 +25,16 @@ use std::time::Duration;
 
 use netcheck_probe::tls::{
     Alert, ClientHello, FlightEnd, HelloError, KeyExchange, LEGACY_SUITES, ProtocolVersion,
-    ServerFlight, SuiteTraits, TLS13_SUITES, Until, exchange, group_name,
+    SIGNATURE_ALGORITHMS, ServerFlight, SuiteTraits, TLS13_SUITES, Until, exchange, group_name,
+    signature_scheme_name,
 };
-use tokio::sync::Semaphore;
+use tokio::net::TcpStream;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use super::{
-    CertificateKey, EndKind, ExtensionsSeen, GroupSeen, ProbeEnd, ProtocolScan, SuiteOrder,
-    SuiteSeen, TlsScanReport, weakness,
+    CertificateKey, EndKind, ExtensionsSeen, GroupSeen, ProbeEnd, ProtocolScan, SignatureSeen,
+    SuiteOrder, SuiteSeen, TlsScanReport, weakness,
 };
 use crate::check::Context;
 use crate::dial::Dialer;
@@ -49,14 +62,28 @@ const TLS12_GROUPS: &[u16] = &[29, 23, 24, 25, 30, 26, 27, 28, 22];
 /// DEFLATE (RFC 3749 §2), offered before null to see whether the server compresses.
 const DEFLATE: u8 = 1;
 
-/// Sends hellos to one address, at most `permits` at once, none past `deadline`.
+/// Sends hellos to one address, at most `permits` connections open at once, none past
+/// `deadline`.
 struct Scanner<'a> {
     dialer: &'a Dialer,
     host: &'a str,
     address: SocketAddr,
     permits: Semaphore,
+    /// Held by the hellos besides the listings (groups, signature algorithms, SCSV,
+    /// compression) before they take a connection permit: at most half the connections, so
+    /// that the listings, the longest chains of round trips, never wait behind them all.
+    extras: Semaphore,
+    /// How many parts a client-ordered version's listing is split into.
+    parts: usize,
     deadline: Instant,
     handshakes: AtomicU32,
+}
+
+/// A connection to the scanned address, and the permit it holds (none for the scan's first
+/// connection, made before the cap applies).
+struct Line<'p> {
+    stream: TcpStream,
+    _permit: Option<SemaphorePermit<'p>>,
 }
 
 /// How one hello was answered.
@@ -73,6 +100,28 @@ impl Answer {
             _ => None,
         }
     }
+}
+
+/// What a listing of suites found, in the order found, and how its last hello was answered.
+struct Listing {
+    found: Vec<ServerFlight>,
+    ended: ProbeEnd,
+}
+
+fn out_of_time() -> ProbeEnd {
+    ProbeEnd {
+        kind: EndKind::OutOfTime,
+        message: "the check's time ran out".into(),
+    }
+}
+
+fn registry(version: ProtocolVersion) -> Vec<u16> {
+    let suites = if version.is_tls13() {
+        TLS13_SUITES
+    } else {
+        LEGACY_SUITES
+    };
+    suites.iter().map(|s| s.code).collect()
 }
 
 /// Scans the target's TLS server. Never fails: what could not be done is in the facts.
@@ -92,48 +141,98 @@ pub async fn scan(ctx: &Context, deadline: Instant) -> TlsScanReport {
         }
         Err(e) => Err(e),
     };
-    let address = match connected {
-        Ok(connection) => connection.address,
+    let connection = match connected {
+        Ok(connection) => connection,
         Err(e) => {
             report.error = Some(e.to_string());
             return report;
         }
     };
-    report.address = Some(address);
+    report.address = Some(connection.address);
     let scanner = Scanner {
         dialer,
         host,
-        address,
+        address: connection.address,
         permits: Semaphore::new(report.max_connections),
+        extras: Semaphore::new((report.max_connections / 2).max(1)),
+        parts: (report.max_connections / 2).max(1),
         deadline,
         handshakes: AtomicU32::new(0),
     };
-    let listed = futures::future::join_all(VERSIONS.map(|v| scanner.protocol(v))).await;
-    let (protocols, firsts): (Vec<ProtocolScan>, Vec<Option<ServerFlight>>) =
-        listed.into_iter().unzip();
-    // The best version below TLS 1.3 shows the extensions and the certificate in the clear.
-    let clear = firsts
-        .iter()
-        .take(VERSIONS.len() - 1)
-        .rev()
-        .find_map(Option::as_ref);
+    // The connection that found the address carries the first hello: TLS 1.2's, the version
+    // most servers accept.
+    let mut first_line = Some(Line {
+        stream: connection.stream,
+        _permit: None,
+    });
+    let scanner = &scanner;
+    let firsts = futures::future::join_all(VERSIONS.map(|v| {
+        let line = (v == ProtocolVersion::TLS_1_2)
+            .then(|| first_line.take())
+            .flatten();
+        let hello = scanner.hello(v, registry(v));
+        async move {
+            match line {
+                Some(line) => scanner.send(line, &hello).await,
+                None => scanner.ask(&hello).await,
+            }
+        }
+    }))
+    .await;
     let accepted: Vec<ProtocolVersion> = VERSIONS
         .iter()
-        .zip(&protocols)
-        .filter(|(_, p)| p.accepted)
+        .zip(&firsts)
+        .filter(|(v, a)| matches!(a, Answer::Chose(f) if f.version == **v))
         .map(|(v, _)| *v)
         .collect();
-    let (groups, fallback_scsv, compression) = futures::join!(
-        scanner.groups(&accepted, &protocols),
+    let flight_of = |v: ProtocolVersion| match &firsts[VERSIONS.iter().position(|x| *x == v)?] {
+        Answer::Chose(f) if f.version == v => Some(f.as_ref()),
+        _ => None,
+    };
+    // The best version below TLS 1.3 shows the extensions and the certificate in the clear.
+    let clear = accepted
+        .iter()
+        .rev()
+        .filter(|v| !v.is_tls13())
+        .find_map(|v| flight_of(*v));
+    let key = clear.and_then(certificate_key);
+    let key_kinds: Vec<KeyKind> = key
+        .iter()
+        .filter_map(|k| KeyKind::of_key(&k.key_type))
+        .collect();
+    let certificate_curve = key.as_ref().and_then(|k| curve_group(&k.key_type));
+    let (protocols, groups, mut signatures, fallback_scsv, compression) = futures::join!(
+        futures::future::join_all(
+            VERSIONS
+                .iter()
+                .zip(&firsts)
+                .map(|(v, first)| scanner.protocol(*v, first))
+        ),
+        scanner.groups(&accepted, certificate_curve),
+        scanner.signature_algorithms(&accepted, &key_kinds),
         scanner.fallback_scsv(&accepted),
         scanner.compression(clear.map(|f| f.version)),
     );
+    // A server with a second certificate of another kind (RSA beside ECDSA) shows it in the
+    // suites it accepts: its algorithms are asked once the listings are done.
+    let more: Vec<KeyKind> = protocols
+        .iter()
+        .flat_map(|p| &p.suites)
+        .filter_map(|s| KeyKind::of_suite(&s.name))
+        .filter(|k| !key_kinds.contains(k))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !more.is_empty() && !key_kinds.is_empty() {
+        signatures.extend(scanner.signature_algorithms(&accepted, &more).await);
+    }
     report.protocols = protocols;
     report.groups = groups;
+    report.signature_algorithms = signatures;
     report.extensions = extensions(clear);
     report.extensions.fallback_scsv = fallback_scsv;
     report.extensions.compression = compression;
-    report.certificate_key = clear.and_then(certificate_key);
+    report.certificate_key = key;
     report.handshakes = scanner.handshakes.load(Ordering::Relaxed);
     report
 }
@@ -152,44 +251,74 @@ impl Scanner<'_> {
         hello
     }
 
-    /// Sends one hello on a connection of its own, under a permit and the probe's bound.
-    async fn ask(&self, hello: &ClientHello) -> Answer {
-        let out_of_time = || {
-            Answer::Ended(ProbeEnd {
-                kind: EndKind::OutOfTime,
-                message: "the check's time ran out".into(),
-            })
-        };
-        let Ok(Ok(_permit)) = tokio::time::timeout_at(self.deadline, self.permits.acquire()).await
+    /// Opens a connection under a permit, waiting for one.
+    async fn open(&self) -> Result<Line<'_>, ProbeEnd> {
+        let Ok(Ok(permit)) = tokio::time::timeout_at(self.deadline, self.permits.acquire()).await
         else {
-            return out_of_time();
+            return Err(out_of_time());
         };
+        self.connect(permit).await
+    }
+
+    /// A connection for the next hello of a listing, opened now if a permit is free: made
+    /// while the hello before it is in flight, it saves the next step its connect.
+    async fn spare(&self) -> Option<Result<Line<'_>, ProbeEnd>> {
+        let permit = self.permits.try_acquire().ok()?;
+        Some(self.connect(permit).await)
+    }
+
+    async fn connect<'p>(&'p self, permit: SemaphorePermit<'p>) -> Result<Line<'p>, ProbeEnd> {
         let bound = self.deadline.min(Instant::now() + PROBE_BOUND);
-        self.handshakes.fetch_add(1, Ordering::Relaxed);
-        let mut tcp = match self
+        match self
             .dialer
             .connect_address(self.host, self.address, bound)
             .await
         {
-            Ok(connection) => connection.stream,
-            Err(_) if Instant::now() >= self.deadline => return out_of_time(),
-            Err(e) => {
-                return Answer::Ended(ProbeEnd {
-                    kind: EndKind::NoConnection,
-                    message: e.to_string(),
-                });
-            }
+            Ok(connection) => Ok(Line {
+                stream: connection.stream,
+                _permit: Some(permit),
+            }),
+            Err(_) if Instant::now() >= self.deadline => Err(out_of_time()),
+            Err(e) => Err(ProbeEnd {
+                kind: EndKind::NoConnection,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// `ask` for the hellos besides the listings, under the extras' share of the connections.
+    async fn ask_aside(&self, hello: &ClientHello) -> Answer {
+        let Ok(Ok(_share)) = tokio::time::timeout_at(self.deadline, self.extras.acquire()).await
+        else {
+            return Answer::Ended(out_of_time());
         };
+        self.ask(hello).await
+    }
+
+    /// Sends one hello on a connection of its own, under a permit and the probe's bound.
+    async fn ask(&self, hello: &ClientHello) -> Answer {
+        match self.open().await {
+            Ok(line) => self.send(line, hello).await,
+            Err(end) => Answer::Ended(end),
+        }
+    }
+
+    /// Sends one hello on `line` and reads the answer, within the probe's bound.
+    async fn send(&self, mut line: Line<'_>, hello: &ClientHello) -> Answer {
+        let bound = self.deadline.min(Instant::now() + PROBE_BOUND);
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
         // TLS 1.2 and below: read to ServerHelloDone for the key exchange and the certificate.
         let until = if hello.supported_versions.is_empty() {
             Until::ServerHelloDone
         } else {
             Until::ServerHello
         };
-        match exchange(&mut tcp, hello, until, bound).await {
+        match exchange(&mut line.stream, hello, until, bound).await {
             Ok(flight) => Answer::Chose(Box::new(flight)),
             Err(HelloError::Alert(alert)) => Answer::Refused(alert),
-            Err(HelloError::Timeout { .. }) if bound >= self.deadline => out_of_time(),
+            Err(HelloError::Timeout { .. }) if bound >= self.deadline => {
+                Answer::Ended(out_of_time())
+            }
             Err(e) => Answer::Ended(ProbeEnd {
                 kind: end_kind(&e),
                 message: e.to_string(),
@@ -198,67 +327,131 @@ impl Scanner<'_> {
     }
 
     /// Lists the suites of one version in the order the server chooses them, and whose order
-    /// that is; with the first answer, which shows the version's extensions.
-    async fn protocol(&self, version: ProtocolVersion) -> (ProtocolScan, Option<ServerFlight>) {
-        let registry = if version.is_tls13() {
-            TLS13_SUITES
-        } else {
-            LEGACY_SUITES
+    /// that is, from the answer to the version's first hello (which offered every suite).
+    async fn protocol(&self, version: ProtocolVersion, first: &Answer) -> ProtocolScan {
+        let mut remaining = registry(version);
+        let mut found = Vec::new();
+        let mut order = None;
+        let ended = 'listing: {
+            let first = match judge(version, &remaining, first) {
+                Ok(flight) => flight,
+                Err(end) => break 'listing end,
+            };
+            remaining.retain(|&c| c != first.suite);
+            found.push(first.clone());
+            let second = self.ask(&self.hello(version, remaining.clone())).await;
+            let second = match judge(version, &remaining, &second) {
+                Ok(flight) => flight,
+                Err(end) => break 'listing end,
+            };
+            remaining.retain(|&c| c != second.suite);
+            found.push(second.clone());
+            // The order is asked while the listing takes its third step.
+            let (whose, step) = futures::join!(
+                self.order(version, first.suite, second.suite),
+                self.list(version, &remaining, 1),
+            );
+            order = Some(whose);
+            for f in &step.found {
+                remaining.retain(|&c| c != f.suite);
+            }
+            found.extend(step.found);
+            if step.ended.kind != EndKind::Exhausted || remaining.is_empty() {
+                break 'listing step.ended;
+            }
+            let rest = if whose == SuiteOrder::Client {
+                self.list_in_parts(version, &remaining).await
+            } else {
+                self.list(version, &remaining, usize::MAX).await
+            };
+            found.extend(rest.found);
+            rest.ended
         };
-        let mut remaining: Vec<u16> = registry.iter().map(|s| s.code).collect();
-        let mut suites = Vec::new();
-        let mut first = None;
+        ProtocolScan {
+            version: version.to_string(),
+            accepted: !found.is_empty(),
+            suites: found.iter().map(suite_seen).collect(),
+            order,
+            ended,
+        }
+    }
+
+    /// Offers `offer` with `version`, then all it has not chosen yet, and so on: at most
+    /// `steps` hellos, each on a connection opened while the one before was in flight. Ends
+    /// `Exhausted` when the steps or the suites run out before the server refuses.
+    async fn list(&self, version: ProtocolVersion, offer: &[u16], steps: usize) -> Listing {
+        let mut remaining = offer.to_vec();
+        let mut found = Vec::new();
+        let mut spare = None;
         let ended = loop {
-            if remaining.is_empty() {
+            if remaining.is_empty() || found.len() >= steps {
                 break ProbeEnd {
                     kind: EndKind::Exhausted,
                     message: "every suite offered was accepted".into(),
                 };
             }
-            let flight = match self.ask(&self.hello(version, remaining.clone())).await {
-                Answer::Chose(flight) => flight,
-                Answer::Refused(alert) => break refused(alert),
-                Answer::Ended(end) => break end,
+            let line = match spare.take() {
+                Some(line) => line,
+                None => self.open().await,
             };
-            if flight.version != version {
-                break ProbeEnd {
-                    kind: EndKind::OtherVersion,
-                    message: format!("the server answered with {}", flight.version),
-                };
+            let line = match line {
+                Ok(line) => line,
+                Err(end) => break end,
+            };
+            let hello = self.hello(version, remaining.clone());
+            let more = found.len() + 1 < steps;
+            let (answer, next) = futures::join!(self.send(line, &hello), async {
+                if more { self.spare().await } else { None }
+            });
+            spare = next;
+            match judge(version, &remaining, &answer) {
+                Ok(flight) => {
+                    remaining.retain(|&c| c != flight.suite);
+                    found.push(flight);
+                }
+                Err(end) => break end,
             }
-            if !remaining.contains(&flight.suite) {
-                break ProbeEnd {
-                    kind: EndKind::Misbehaved,
-                    message: format!(
-                        "the server chose 0x{:04X}, which was not offered",
-                        flight.suite
-                    ),
-                };
-            }
-            remaining.retain(|&c| c != flight.suite);
-            suites.push(suite_seen(&flight));
-            first.get_or_insert(*flight);
         };
-        let order = match suites.get(..2) {
-            Some([a, b]) => Some(self.order(version, a, b).await),
-            _ => None,
-        };
-        let scan = ProtocolScan {
-            version: version.to_string(),
-            accepted: !suites.is_empty(),
-            suites,
-            order,
-            ended,
-        };
-        (scan, first)
+        Listing { found, ended }
     }
 
-    /// Offers the first two suites accepted in both orders: the same choice both times is the
-    /// server's order, the first offered each time is the client's.
-    async fn order(&self, version: ProtocolVersion, a: &SuiteSeen, b: &SuiteSeen) -> SuiteOrder {
-        let (Some(a), Some(b)) = (code_of(a), code_of(b)) else {
-            return SuiteOrder::Unclear;
-        };
+    /// A client-ordered listing of `offer`, split into interleaved parts listed at once. The
+    /// server takes the first suite of each offer it has, so each part comes back in registry
+    /// order, and so does their union once sorted by it: the list one listing would give.
+    async fn list_in_parts(&self, version: ProtocolVersion, offer: &[u16]) -> Listing {
+        let parts: Vec<Vec<u16>> = (0..self.parts)
+            .map(|i| offer.iter().skip(i).step_by(self.parts).copied().collect())
+            .filter(|p: &Vec<u16>| !p.is_empty())
+            .collect();
+        let listings =
+            futures::future::join_all(parts.iter().map(|p| self.list(version, p, usize::MAX)))
+                .await;
+        let mut found = Vec::new();
+        let mut ended = None;
+        for listing in listings {
+            found.extend(listing.found);
+            // The worst ending tells: one cut short makes the whole list possibly short.
+            if ended
+                .as_ref()
+                .is_none_or(|e: &ProbeEnd| !e.kind.is_cut_short())
+            {
+                ended = Some(listing.ended);
+            }
+        }
+        let position = |code: u16| offer.iter().position(|&c| c == code);
+        found.sort_by_key(|f| position(f.suite));
+        Listing {
+            found,
+            ended: ended.unwrap_or_else(|| ProbeEnd {
+                kind: EndKind::Exhausted,
+                message: "every suite offered was accepted".into(),
+            }),
+        }
+    }
+
+    /// Offers two accepted suites in both orders: the same choice both times is the server's
+    /// order, the first offered each time is the client's.
+    async fn order(&self, version: ProtocolVersion, a: u16, b: u16) -> SuiteOrder {
         let (first, second) = (
             self.hello(version, vec![a, b]),
             self.hello(version, vec![b, a]),
@@ -273,36 +466,41 @@ impl Scanner<'_> {
 
     /// The groups accepted, one hello per group: with TLS 1.3, supported_groups naming only it
     /// and no key share, which a server that has the group answers with a HelloRetryRequest
-    /// for it (RFC 8446 §4.1.4); else with TLS 1.2's ECDHE suites and only that curve.
+    /// for it (RFC 8446 §4.1.4); else with TLS 1.2, the registry's ECDHE suites and only that
+    /// curve, which the ServerKeyExchange names (RFC 8422 §5.4).
+    /// An ECDSA certificate's curve must be among a TLS 1.2 hello's groups too (RFC 8422
+    /// §5.1.1), so it is offered after the group asked, and only the ServerKeyExchange's
+    /// curve counts.
     async fn groups(
         &self,
         accepted: &[ProtocolVersion],
-        protocols: &[ProtocolScan],
+        certificate_curve: Option<u16>,
     ) -> Vec<GroupSeen> {
         let tls13 = accepted.contains(&ProtocolVersion::TLS_1_3);
-        let ecdhe: Vec<u16> = protocols
-            .iter()
-            .filter(|p| p.version == "TLS 1.2")
-            .flat_map(|p| &p.suites)
-            .filter(|s| s.name.contains("_ECDHE_"))
-            .filter_map(code_of)
-            .collect();
-        let (version, candidates) = if tls13 {
-            (ProtocolVersion::TLS_1_3, TLS13_GROUPS)
-        } else if !ecdhe.is_empty() {
-            (ProtocolVersion::TLS_1_2, TLS12_GROUPS)
+        let (version, candidates, suites) = if tls13 {
+            (
+                ProtocolVersion::TLS_1_3,
+                TLS13_GROUPS,
+                registry(ProtocolVersion::TLS_1_3),
+            )
+        } else if let Some(&version) = accepted.iter().rev().find(|v| !v.is_tls13()) {
+            let ecdhe = LEGACY_SUITES
+                .iter()
+                .filter(|s| s.name.contains("_ECDHE_"))
+                .map(|s| s.code)
+                .collect();
+            (version, TLS12_GROUPS, ecdhe)
         } else {
             return Vec::new();
         };
         let asks = candidates.iter().map(|&group| {
-            let mut hello = if tls13 {
-                self.hello(version, TLS13_SUITES.iter().map(|s| s.code).collect())
-            } else {
-                self.hello(version, ecdhe.clone())
-            };
+            let mut hello = self.hello(version, suites.clone());
             hello.groups = vec![group];
+            if let Some(curve) = certificate_curve.filter(|&c| !tls13 && c != group) {
+                hello.groups.push(curve);
+            }
             hello.key_shares.clear();
-            async move { (group, self.ask(&hello).await) }
+            async move { (group, self.ask_aside(&hello).await) }
         });
         let answers = futures::future::join_all(asks).await;
         answers
@@ -320,6 +518,67 @@ impl Scanner<'_> {
             .collect()
     }
 
+    /// The signature algorithms the server signs its handshake with, one hello per algorithm
+    /// offered alone, for the kinds of key in `keys`: with TLS 1.2, the ServerKeyExchange of
+    /// an ECDHE or DHE suite must be signed with it (RFC 5246 §7.4.1.4.1). For a server
+    /// without TLS 1.2, a TLS 1.3 ServerHello is the acceptance, since the server picks its
+    /// certificate and signature scheme before it (RFC 8446 §4.4.2.2; its CertificateVerify is
+    /// encrypted), and every scheme TLS 1.3 allows is asked.
+    async fn signature_algorithms(
+        &self,
+        accepted: &[ProtocolVersion],
+        keys: &[KeyKind],
+    ) -> Vec<SignatureSeen> {
+        let (version, suites, schemes): (_, Vec<u16>, Vec<u16>) =
+            if accepted.contains(&ProtocolVersion::TLS_1_2) {
+                let signed = LEGACY_SUITES
+                    .iter()
+                    .filter(|s| {
+                        SuiteTraits::of(s.code).is_some_and(|t| t.forward_secrecy && !t.anonymous)
+                    })
+                    .map(|s| s.code)
+                    .collect();
+                let schemes = SIGNATURE_ALGORITHMS
+                    .iter()
+                    .copied()
+                    .filter(|&s| keys.contains(&KeyKind::of_scheme(s)))
+                    .collect();
+                (ProtocolVersion::TLS_1_2, signed, schemes)
+            } else if accepted.contains(&ProtocolVersion::TLS_1_3) && keys.is_empty() {
+                let schemes = SIGNATURE_ALGORITHMS
+                    .iter()
+                    .copied()
+                    .filter(|&s| TLS13_SCHEMES.contains(&s))
+                    .collect();
+                (
+                    ProtocolVersion::TLS_1_3,
+                    registry(ProtocolVersion::TLS_1_3),
+                    schemes,
+                )
+            } else {
+                return Vec::new();
+            };
+        let asks = schemes.into_iter().map(|scheme| {
+            let mut hello = self.hello(version, suites.clone());
+            hello.signature_algorithms = vec![scheme];
+            async move { (scheme, self.ask_aside(&hello).await) }
+        });
+        futures::future::join_all(asks)
+            .await
+            .into_iter()
+            .filter(|(scheme, answer)| match answer {
+                Answer::Chose(f) if version.is_tls13() => f.version == version,
+                Answer::Chose(f) => f.signature_scheme == Some(*scheme),
+                _ => false,
+            })
+            .map(|(code, _)| SignatureSeen {
+                name: signature_scheme_name(code),
+                code: format!("0x{code:04X}"),
+                asked_with: version.to_string(),
+            })
+            .collect()
+    }
+
     /// RFC 7507: a hello for the second-best version with TLS_FALLBACK_SCSV must be refused with
     /// inappropriate_fallback. `None` when the server accepts one version only, or answered
     /// neither way.
@@ -329,7 +588,7 @@ impl Scanner<'_> {
         };
         let mut hello = self.hello(*lower, LEGACY_SUITES.iter().map(|s| s.code).collect());
         hello.fallback_scsv = true;
-        match self.ask(&hello).await {
+        match self.ask_aside(&hello).await {
             Answer::Refused(a) if a.description == Alert::INAPPROPRIATE_FALLBACK => Some(true),
             Answer::Chose(_) => Some(false),
             _ => None,
@@ -342,10 +601,108 @@ impl Scanner<'_> {
         let version = version?;
         let mut hello = self.hello(version, LEGACY_SUITES.iter().map(|s| s.code).collect());
         hello.compression = vec![DEFLATE, 0];
-        match self.ask(&hello).await {
+        match self.ask_aside(&hello).await {
             Answer::Chose(f) => Some(f.compression != 0),
             _ => None,
         }
+    }
+}
+
+/// The signature schemes RFC 8446 §4.2.3 allows in a CertificateVerify.
+const TLS13_SCHEMES: &[u16] = &[
+    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+];
+
+/// The kind of key a signature algorithm signs with, and a certificate or suite has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyKind {
+    Rsa,
+    /// An RSASSA-PSS key (rsa_pss_pss_*, RFC 8446 §4.2.3).
+    RsaPss,
+    Ecdsa,
+    EdDsa,
+    Dsa,
+}
+
+impl KeyKind {
+    fn of_scheme(code: u16) -> KeyKind {
+        match code {
+            0x0807 | 0x0808 => KeyKind::EdDsa,
+            0x0809..=0x080b => KeyKind::RsaPss,
+            0x0804..=0x0806 => KeyKind::Rsa,
+            // RFC 5246 §7.4.1.4.1: the low byte is the signature algorithm.
+            _ => match code & 0xff {
+                2 => KeyKind::Dsa,
+                3 => KeyKind::Ecdsa,
+                _ => KeyKind::Rsa,
+            },
+        }
+    }
+
+    /// From the `tls` check's name of a certificate's key (`RSA`, `EC P-256`, `Ed25519`).
+    fn of_key(key_type: &str) -> Option<KeyKind> {
+        Some(match key_type {
+            "RSA" => KeyKind::Rsa,
+            "DSA" => KeyKind::Dsa,
+            "Ed25519" | "Ed448" => KeyKind::EdDsa,
+            k if k.starts_with("EC ") => KeyKind::Ecdsa,
+            k if k.to_ascii_lowercase().contains("pss") => KeyKind::RsaPss,
+            _ => return None,
+        })
+    }
+
+    /// From a suite's IANA name: the authentication between `WITH` and the key exchange.
+    fn of_suite(name: &str) -> Option<KeyKind> {
+        let kx = name.split("_WITH_").next()?;
+        if kx.ends_with("_ECDSA") {
+            Some(KeyKind::Ecdsa)
+        } else if kx.ends_with("_DSS") {
+            Some(KeyKind::Dsa)
+        } else if kx.ends_with("DHE_RSA") {
+            Some(KeyKind::Rsa)
+        } else {
+            None
+        }
+    }
+}
+
+/// The TLS group of an ECDSA certificate's curve (RFC 8422 §5.1.1, RFC 7027).
+fn curve_group(key_type: &str) -> Option<u16> {
+    Some(match key_type.strip_prefix("EC ")? {
+        "P-192" => 19,
+        "P-224" => 21,
+        "P-256" => 23,
+        "P-384" => 24,
+        "P-521" => 25,
+        "brainpoolP256r1" => 26,
+        "brainpoolP384r1" => 27,
+        "brainpoolP512r1" => 28,
+        _ => return None,
+    })
+}
+
+/// The flight of an answer that chose one of `offered` with `version`; else how the listing
+/// ends.
+fn judge(
+    version: ProtocolVersion,
+    offered: &[u16],
+    answer: &Answer,
+) -> Result<ServerFlight, ProbeEnd> {
+    match answer {
+        Answer::Chose(flight) if flight.version != version => Err(ProbeEnd {
+            kind: EndKind::OtherVersion,
+            message: format!("the server answered with {}", flight.version),
+        }),
+        Answer::Chose(flight) if !offered.contains(&flight.suite) => Err(ProbeEnd {
+            kind: EndKind::Misbehaved,
+            message: format!(
+                "the server chose 0x{:04X}, which was not offered",
+                flight.suite
+            ),
+        }),
+        Answer::Chose(flight) => Ok(flight.as_ref().clone()),
+        Answer::Refused(alert) => Err(refused(*alert)),
+        Answer::Ended(end) => Err(end.clone()),
     }
 }
 
@@ -369,10 +726,6 @@ fn end_kind(e: &HelloError) -> EndKind {
         | HelloError::HelloTooLarge
         | HelloError::Encode(_) => EndKind::Malformed,
     }
-}
-
-fn code_of(s: &SuiteSeen) -> Option<u16> {
-    u16::from_str_radix(s.code.trim_start_matches("0x"), 16).ok()
 }
 
 /// The suite a flight chose, with its parts and its key exchange.
