@@ -1152,6 +1152,8 @@ export interface components {
              * @description 0 to 100: 30 % protocols, 30 % key exchange, 40 % ciphers.
              */
             score: number;
+            /** @description Why an A is not an A+ for want of HSTS, when that is all it lacks. */
+            short_of_a_plus?: string | null;
         };
         GroupSeen: {
             /**
@@ -1208,6 +1210,19 @@ export interface components {
             max_age?: number | null;
             preload: boolean;
             raw: string;
+        };
+        /** @description The requirements of hstspreload.org, as far as one report shows them. */
+        HstsPreload: {
+            /** @description The Strict-Transport-Security header of the host's first https answer, as sent. */
+            header?: string | null;
+            /** Format: uint64 */
+            max_age?: number | null;
+            /** @description Every requirement checked is met. */
+            ready: boolean;
+            /** @description Each requirement this report cannot tell, in words. */
+            unchecked: string[];
+            /** @description Each requirement not met, in words. */
+            unmet: string[];
         };
         /**
          * @description A kept report, as it was stored: a report, of the schema version it was written with, or a
@@ -1831,6 +1846,11 @@ export interface components {
              * @description Hellos sent, and the connections open at once at most.
              */
             handshakes: number;
+            /**
+             * @description Whether the site is ready for the browsers' HSTS preload list, from the `site` check's
+             *     answers and the chain's verdict; absent when the `site` check did not answer in time.
+             */
+            hsts_preload?: components["schemas"]["HstsPreload"] | null;
             https_origin_of_http_target?: boolean;
             /** Format: uint */
             max_connections: number;

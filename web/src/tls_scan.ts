@@ -52,6 +52,8 @@ export interface TlsScanView {
   groups: string[];
   /** `rsa_pss_rsae_sha256 (0x0804)`, as the scan found them; absent from older reports. */
   signatures: string[];
+  /** `ready` or `not ready: needs …`; null when the site check did not answer. */
+  preload: string | null;
   extensions: { name: string; value: "yes" | "no" | "unknown" }[];
 }
 
@@ -106,7 +108,10 @@ export function tlsScanView(d: TlsScanReport): TlsScanView {
         letter: g.letter,
         score: `score ${g.score}/100 · protocols ${g.protocol_score} · key exchange ${g.key_exchange_score} · ciphers ${g.cipher_score}`,
         ifTrusted: g.letter === "T" && g.if_trusted ? g.if_trusted : null,
-        caps: g.caps.map((c) => `at most ${c.at_most}: ${c.reason}`),
+        caps: [
+          ...g.caps.map((c) => `at most ${c.at_most}: ${c.reason}`),
+          ...(g.short_of_a_plus ? [`A, not A+: ${g.short_of_a_plus}`] : []),
+        ],
       }
     : null;
   const known = new Set<string>(EXTENSION_WORDS.map(([key]) => key));
@@ -130,6 +135,11 @@ export function tlsScanView(d: TlsScanReport): TlsScanView {
     })),
     suites: d.protocols.filter((p) => p.accepted).map(suiteTable),
     groups: d.groups.map((group) => `${group.name} (${group.asked_with})`),
+    preload: d.hsts_preload
+      ? d.hsts_preload.ready
+        ? "ready"
+        : `not ready: needs ${d.hsts_preload.unmet.join("; ")}`
+      : null,
     signatures: (d.signature_algorithms ?? []).map((s) => `${s.name} (${s.code}, ${s.asked_with})`),
     extensions,
   };
@@ -202,6 +212,8 @@ export function scanTables(d: TlsScanReport): HTMLElement[] {
       { class: "tls-extras" },
       el("dt", {}, "groups"),
       el("dd", { "data-groups": "" }, v.groups.join(", ") || "none seen"),
+      el("dt", {}, "HSTS preload"),
+      el("dd", { "data-preload": "" }, v.preload ?? "not seen (the site check did not answer)"),
       el("dt", {}, "signature algorithms"),
       el("dd", { "data-signatures": "" }, v.signatures.join(", ") || "none seen"),
       el("dt", {}, "extensions"),

@@ -36,6 +36,7 @@ const scan: TlsScanReport = {
     { name: "x25519", code: 29, asked_with: "TLS 1.3" },
     { name: "secp256r1", code: 23, asked_with: "TLS 1.3" },
   ],
+  hsts_preload: { ready: false, header: "max-age=300", max_age: 300, unmet: ["the preload directive"], unchecked: [] },
   signature_algorithms: [
     { name: "rsa_pss_rsae_sha256", code: "0x0804", asked_with: "TLS 1.2" },
     { name: "rsa_pkcs1_sha1", code: "0x0201", asked_with: "TLS 1.2" },
@@ -92,6 +93,7 @@ describe("the TLS scan's drawing", () => {
 
   it("lists the groups and every extension as yes, no or unknown", () => {
     expect(view.groups).toEqual(["x25519 (TLS 1.3)", "secp256r1 (TLS 1.3)"]);
+    expect(view.preload).toBe("not ready: needs the preload directive");
     expect(view.signatures).toEqual(["rsa_pss_rsae_sha256 (0x0804, TLS 1.2)", "rsa_pkcs1_sha1 (0x0201, TLS 1.2)"]);
     expect(view.extensions.slice(0, 6)).toEqual([
       { name: "secure renegotiation", value: "yes" },

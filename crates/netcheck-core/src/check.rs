@@ -122,6 +122,43 @@ pub struct ChainVerdict {
     pub detail: String,
 }
 
+/// What the `site` check saw of the target's own https origin, as it publishes it for the
+/// checks that grade the server (`tls_scan`: HSTS for A+ and preload readiness).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginSeen {
+    /// An https answer came from the target's host.
+    pub https_answered: bool,
+    /// The Strict-Transport-Security header of the first https answer from the target's host
+    /// (a redirect's own header counts, as the preload list asks); `None` without the header.
+    pub hsts: Option<crate::web::security::Hsts>,
+    /// For an http:// target: whether its first answer redirected to https on the same host.
+    pub http_upgrades: Option<bool>,
+}
+
+/// A fact one check of a run posts for the others: `None` until that check has ended, then
+/// what it posted (itself `None` when it had nothing to say).
+struct Posted<T>(tokio::sync::watch::Sender<Option<Option<T>>>);
+
+impl<T: Clone> Posted<T> {
+    fn new() -> Self {
+        Posted(tokio::sync::watch::Sender::new(None))
+    }
+
+    fn post(&self, fact: Option<T>) {
+        self.0.send_replace(Some(fact));
+    }
+
+    /// Waits until `until` at most; the outer `None`: nothing was posted by then.
+    async fn wait(&self, until: Instant) -> Option<Option<T>> {
+        let mut seen = self.0.subscribe();
+        let posted = tokio::time::timeout_at(until, seen.wait_for(Option::is_some)).await;
+        match posted {
+            Ok(Ok(v)) => v.clone(),
+            _ => None,
+        }
+    }
+}
+
 /// What every check of one run shares: the target, the run's options (what the caller chose),
 /// the settings of the machine it runs on, the resolver, and the dialer through which every
 /// connection goes, which looks the target's addresses up once for all checks that need them.
@@ -133,8 +170,10 @@ pub struct Context {
     dialer: Dialer,
     geo: OnceCell<Arc<GeoDb>>,
     tls: std::sync::OnceLock<Result<Arc<TlsClient>, TlsClientError>>,
-    /// `None` until the `tls` check has ended; then its verdict, if it reached one.
-    chain: tokio::sync::watch::Sender<Option<Option<ChainVerdict>>>,
+    /// The `tls` check's verdict, if it reached one.
+    chain: Posted<ChainVerdict>,
+    /// What the `site` check saw of the https origin.
+    origin: Posted<OriginSeen>,
 }
 
 impl Context {
@@ -157,7 +196,8 @@ impl Context {
             dialer,
             geo: OnceCell::new(),
             tls: std::sync::OnceLock::new(),
-            chain: tokio::sync::watch::Sender::new(None),
+            chain: Posted::new(),
+            origin: Posted::new(),
         }
     }
 
@@ -196,18 +236,25 @@ impl Context {
     /// Called by the `tls` check when it ends: its verdict on the chain, or `None` when it
     /// reached none (no connection, no certificate).
     pub fn publish_chain_verdict(&self, verdict: Option<ChainVerdict>) {
-        self.chain.send_replace(Some(verdict));
+        self.chain.post(verdict);
     }
 
     /// The `tls` check's verdict on the chain, waiting for it until `until` at most. The outer
     /// `None`: it had not ended by then (or does not run).
     pub async fn chain_verdict(&self, until: Instant) -> Option<Option<ChainVerdict>> {
-        let mut seen = self.chain.subscribe();
-        let published = tokio::time::timeout_at(until, seen.wait_for(Option::is_some)).await;
-        match published {
-            Ok(Ok(v)) => v.clone(),
-            _ => None,
-        }
+        self.chain.wait(until).await
+    }
+
+    /// Called by the `site` check when it ends: what it saw of the https origin, or `None`
+    /// when it got no answer from it.
+    pub fn publish_origin(&self, seen: Option<OriginSeen>) {
+        self.origin.post(seen);
+    }
+
+    /// What the `site` check saw of the https origin, waiting for it until `until` at most.
+    /// The outer `None`: it had not ended by then (or does not run).
+    pub async fn origin(&self, until: Instant) -> Option<Option<OriginSeen>> {
+        self.origin.wait(until).await
     }
 
     /// Places `addresses` with the run's geolocation and ASN databases, found once per run and

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::check::{Check, CheckError, CheckMeta, Context, Facts};
+use crate::check::{Check, CheckError, CheckMeta, Context, Facts, OriginSeen};
 use crate::report::Finding;
 use crate::tls::verdict::Verdict;
 use crate::web::html::{PageFacts, is_html, read_page};
@@ -141,15 +141,21 @@ impl Check for SiteCheck {
     type Facts = SiteReport;
 
     async fn run(&self, ctx: &Context, deadline: Instant) -> Result<SiteReport, CheckError> {
-        let tls = ctx.tls().map_err(|e| CheckError::Failed(e.to_string()))?;
-        let url = Url::parse(&ctx.target.url).map_err(|e| CheckError::Failed(e.to_string()))?;
+        let failed = |e: String| {
+            ctx.publish_origin(None);
+            CheckError::Failed(e)
+        };
+        let tls = ctx.tls().map_err(|e| failed(e.to_string()))?;
+        let url = Url::parse(&ctx.target.url).map_err(|e| failed(e.to_string()))?;
         let client = HttpClient {
             dialer: ctx.dialer(),
             tls: &tls,
             user_agent: &ctx.settings.user_agent,
             max_body_bytes: ctx.options.max_body_bytes,
         };
-        Ok(follow(&client, ctx.options.max_redirects, url, deadline).await)
+        let (report, origin) = follow(&client, ctx.options.max_redirects, url, deadline).await;
+        ctx.publish_origin(origin);
+        Ok(report)
     }
 }
 
@@ -164,19 +170,27 @@ impl Facts for SiteReport {
     }
 }
 
+/// Follows the redirects from `start`; with the report, what the chain showed of the target
+/// host's https origin (`None` when no https answer came from it).
 async fn follow(
     client: &HttpClient<'_>,
     max_redirects: usize,
     start: Url,
     deadline: Instant,
-) -> SiteReport {
+) -> (SiteReport, Option<OriginSeen>) {
     let started = Instant::now();
     let mut hops: Vec<Exchange> = Vec::new();
     let mut url = start.clone();
     let mut problem = None;
     let mut last_response = None;
+    let mut origin_hsts = None;
     loop {
         let (mut exchange, response) = fetch(client, &url, deadline).await;
+        if let Some(r) = response.as_ref().filter(|_| {
+            origin_hsts.is_none() && url.scheme() == "https" && url.host() == start.host()
+        }) {
+            origin_hsts = Some(SecurityHeaders::from_headers(&r.headers).strict_transport_security);
+        }
         // A host already looked up for an earlier hop is not looked up again.
         if hops.iter().any(|h| {
             Url::parse(&h.url)
@@ -228,7 +242,23 @@ async fn follow(
     };
     let mut timings = hops.first().map(|h| h.timings.clone()).unwrap_or_default();
     timings.total_ms = crate::report::millis(started.elapsed());
-    SiteReport {
+    // RFC 6797 §7.2 and the preload list: the http:// URL's own answer sends to https on the
+    // same host.
+    let http_upgrades = (start.scheme() == "http")
+        .then(|| hops.first().filter(|h| h.status.is_some()))
+        .flatten()
+        .map(|h| {
+            h.location
+                .as_deref()
+                .and_then(|location| start.join(location).ok())
+                .is_some_and(|to| to.scheme() == "https" && to.host() == start.host())
+        });
+    let origin = (origin_hsts.is_some() || http_upgrades.is_some()).then(|| OriginSeen {
+        https_answered: origin_hsts.is_some(),
+        hsts: origin_hsts.flatten(),
+        http_upgrades,
+    });
+    let report = SiteReport {
         url: start.to_string(),
         final_url: last
             .map(|h| h.url.clone())
@@ -251,7 +281,8 @@ async fn follow(
         body_bytes: response.body.len(),
         body_truncated: response.truncated,
         hops,
-    }
+    };
+    (report, origin)
 }
 
 /// Reports are stored and shared: a cookie's value (often a session token) is replaced, its

@@ -5,8 +5,9 @@
 //! anonymous or DES suites, DH under 1024 bits → F; RC4, 3DES with TLS 1.1+, no TLS 1.2,
 //! compression → C; TLS 1.0/1.1, DH of 1024 bits, no forward secrecy, no AEAD → B; a chain the
 //! `tls` check does not trust → T (with the grade it would have). A+ is an uncapped A with TLS
-//! 1.3 and TLS_FALLBACK_SCSV where it applies; SSL Labs' A+ also asks for HSTS, which the
-//! `site` check reports and this grade does not read. Pure: facts in, grade out.
+//! 1.3 and TLS_FALLBACK_SCSV where it applies, and, when the `site` check answered, HSTS with a
+//! max-age of six months or more on the https origin, as SSL Labs' A+ asks (without the `site`
+//! check the grade cannot see HSTS and does not withhold A+ for it). Pure: facts in, grade out.
 
 use netcheck_probe::tls::{Cipher, SuiteTraits};
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,13 @@ pub struct Grade {
     pub cipher_score: u32,
     /// Every cap that applies, in words; the grade is the lowest.
     pub caps: Vec<Cap>,
+    /// Why an A is not an A+ for want of HSTS, when that is all it lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_of_a_plus: Option<String>,
 }
+
+/// SSL Labs' A+: HSTS with a max-age of at least six months (15768000 s).
+const A_PLUS_HSTS: u64 = 15_768_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cap {
@@ -107,8 +114,19 @@ pub fn grade(r: &TlsScanReport) -> Option<Grade> {
         .map(|c| c.at_most)
         .fold(Letter::of_score(score), Ord::min);
     let tls13 = accepted.iter().any(|p| p.version == "TLS 1.3");
+    let mut short_of_a_plus = None;
     if letter == Letter::A && tls13 && r.extensions.fallback_scsv != Some(false) {
-        letter = Letter::APlus;
+        match r.hsts_preload.as_ref().map(|p| p.max_age) {
+            Some(None) => {
+                short_of_a_plus = Some("no HSTS on the https origin".to_owned());
+            }
+            Some(Some(age)) if age < A_PLUS_HSTS => {
+                short_of_a_plus = Some(format!(
+                    "HSTS max-age is {age} s, under the six months ({A_PLUS_HSTS} s) A+ asks"
+                ));
+            }
+            _ => letter = Letter::APlus,
+        }
     }
     let mut grade = Grade {
         letter,
@@ -118,6 +136,7 @@ pub fn grade(r: &TlsScanReport) -> Option<Grade> {
         key_exchange_score,
         cipher_score,
         caps,
+        short_of_a_plus,
     };
     if let Some(chain) = r
         .chain_verdict
@@ -161,6 +180,12 @@ pub fn findings(g: &Grade) -> Vec<Finding> {
             let message = format!("grade capped at {}: {}", cap.at_most.as_str(), cap.reason);
             out.push(Finding::warning(code, message));
         }
+    }
+    if let Some(why) = &g.short_of_a_plus {
+        out.push(Finding::info(
+            &super::GRADE_NO_HSTS,
+            format!("A, not A+: {why}"),
+        ));
     }
     out
 }

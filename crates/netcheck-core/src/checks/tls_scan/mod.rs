@@ -7,6 +7,7 @@
 //! through the run's context (`Context::chain_verdict`).
 
 mod grade;
+mod preload;
 mod scan;
 mod weakness;
 
@@ -50,6 +51,12 @@ crate::finding_codes! {
     GRADE_CAP_CHAIN = "grade_cap_chain", Warning;
     /// The grade leaves the chain out: the `tls` check did not run or reached no verdict.
     GRADE_WITHOUT_CHAIN = "grade_without_chain", Info;
+    /// The site meets every requirement of the HSTS preload list that netcheck can see.
+    HSTS_PRELOAD_READY = "hsts_preload_ready", Info;
+    /// The site does not meet the HSTS preload list's requirements, each one said in words.
+    HSTS_PRELOAD_NOT_READY = "hsts_preload_not_ready", Info;
+    /// An A withheld from A+: no HSTS of six months or more on the https origin.
+    GRADE_NO_HSTS = "grade_no_hsts", Info;
     /// The server picks from the client's order, not its own.
     TLS_CLIENT_ORDER = "tls_client_order", Info;
     /// The server does not refuse a downgraded hello with TLS_FALLBACK_SCSV (RFC 7507).
@@ -106,6 +113,10 @@ pub struct TlsScanReport {
     /// Why the grade leaves the chain out, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain_unknown: Option<String>,
+    /// Whether the site is ready for the browsers' HSTS preload list, from the `site` check's
+    /// answers and the chain's verdict; absent when the `site` check did not answer in time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsts_preload: Option<HstsPreload>,
     /// Absent when the server accepted nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<Grade>,
@@ -216,6 +227,22 @@ pub struct GroupSeen {
     pub asked_with: String,
 }
 
+/// The requirements of hstspreload.org, as far as one report shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HstsPreload {
+    /// Every requirement checked is met.
+    pub ready: bool,
+    /// The Strict-Transport-Security header of the host's first https answer, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
+    /// Each requirement not met, in words.
+    pub unmet: Vec<String>,
+    /// Each requirement this report cannot tell, in words.
+    pub unchecked: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SignatureSeen {
     /// RFC 8446's name (`rsa_pss_rsae_sha256`), or the TLS 1.2 pair (`rsa_sha1`).
@@ -300,6 +327,7 @@ impl TlsScanReport {
             certificate_key: None,
             chain_verdict: None,
             chain_unknown: None,
+            hsts_preload: None,
             grade: None,
             handshakes: 0,
             max_connections: 0,
@@ -325,20 +353,39 @@ impl Check for TlsScanCheck {
     async fn run(&self, ctx: &Context, deadline: Instant) -> Result<TlsScanReport, CheckError> {
         let started = Instant::now();
         let mut report = scan::scan(ctx, deadline).await;
-        if ctx.options.runs(crate::checks::tls::META.id) {
-            let until = deadline.checked_sub(VERDICT_MARGIN).unwrap_or(deadline);
-            match ctx.chain_verdict(until.max(Instant::now())).await {
-                Some(Some(v)) => report.chain_verdict = Some(v.into()),
-                Some(None) => {
-                    report.chain_unknown = Some("the tls check reached no verdict".into());
+        let until = deadline
+            .checked_sub(VERDICT_MARGIN)
+            .unwrap_or(deadline)
+            .max(Instant::now());
+        let tls = ctx.options.runs(crate::checks::tls::META.id);
+        let site = ctx.options.runs(crate::checks::site::META.id);
+        let (verdict, origin) = futures::join!(
+            async {
+                if tls {
+                    ctx.chain_verdict(until).await
+                } else {
+                    None
                 }
-                None => {
-                    report.chain_unknown = Some("the tls check had not ended in time".into());
+            },
+            async {
+                if site {
+                    ctx.origin(until).await.flatten()
+                } else {
+                    None
                 }
+            },
+        );
+        match verdict {
+            _ if !tls => report.chain_unknown = Some("the tls check did not run".into()),
+            Some(Some(v)) => report.chain_verdict = Some(v.into()),
+            Some(None) => {
+                report.chain_unknown = Some("the tls check reached no verdict".into());
             }
-        } else {
-            report.chain_unknown = Some("the tls check did not run".into());
+            None => {
+                report.chain_unknown = Some("the tls check had not ended in time".into());
+            }
         }
+        report.hsts_preload = origin.map(|o| preload::judge(&report, &o));
         report.grade = grade(&report);
         report.duration_ms = millis(started.elapsed());
         Ok(report)
@@ -405,6 +452,9 @@ pub fn assess(report: &TlsScanReport) -> Vec<Finding> {
                 ),
             ));
         }
+    }
+    if let Some(p) = &report.hsts_preload {
+        findings.push(preload::finding(p));
     }
     if report.extensions.fallback_scsv == Some(false) {
         findings.push(Finding::info(

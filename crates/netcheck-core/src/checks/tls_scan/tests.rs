@@ -96,6 +96,31 @@ fn a_modern_server_earns_a_plus_with_no_cap() {
     assert_eq!(g.score, 93);
 }
 
+fn preload(max_age: Option<u64>) -> HstsPreload {
+    HstsPreload {
+        ready: false,
+        header: max_age.map(|a| format!("max-age={a}")),
+        max_age,
+        unmet: vec!["the preload directive".into()],
+        unchecked: Vec::new(),
+    }
+}
+
+#[test]
+fn a_plus_asks_for_hsts_of_six_months_when_the_site_was_seen() {
+    let mut r = modern();
+    r.hsts_preload = Some(preload(None));
+    let (letter, codes) = graded(&r);
+    assert_eq!(letter, Letter::A);
+    assert!(codes.contains(&"grade_no_hsts".to_owned()), "{codes:?}");
+    r.hsts_preload = Some(preload(Some(86_400)));
+    let g = grade(&r).unwrap();
+    assert_eq!(g.letter, Letter::A);
+    assert!(g.short_of_a_plus.unwrap().contains("86400 s"));
+    r.hsts_preload = Some(preload(Some(15_768_000)));
+    assert_eq!(graded(&r).0, Letter::APlus);
+}
+
 #[test]
 fn without_tls_1_3_or_fallback_protection_a_is_not_a_plus() {
     let (letter, _) = graded(&with(modern(), "TLS 1.3", &[]));
