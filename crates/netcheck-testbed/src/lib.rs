@@ -3,9 +3,11 @@
 //!
 //! `Testbed::up` builds it under a prefix unique to the run; dropping the `Testbed` (also while
 //! a test panics) stops the servers and the delay line and deletes every namespace. Needs root,
-//! iproute2, nftables, ethtool, knot, unbound and nginx (scripts/setup installs them).
+//! iproute2, nftables, ethtool, knot, unbound, nginx and the openssl CLI (scripts/setup installs
+//! them).
 
 pub mod delay;
+pub mod scan_sites;
 pub mod services;
 pub mod topology;
 pub mod vantage;
@@ -17,6 +19,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use delay::DelayLine;
+use scan_sites::ScanSite;
 use services::Service;
 use topology::Names;
 use vantage::Vantage;
@@ -63,6 +66,8 @@ pub struct Layout {
     pub refused: String,
     pub dropped: String,
     pub lossy: String,
+    /// The TLS-scan sites (`scan_sites.rs`), each on its own addresses.
+    pub scan_sites: Vec<ScanSite>,
     /// Routers on the way, in order, as traceroute sees them (`None`: the silent hop).
     pub hops: Vec<Option<String>>,
     /// The vantage points the regions' agents run from (`vantage.rs`).
@@ -98,7 +103,9 @@ pub fn available() -> Result<(), TestbedError> {
             "it needs root (network namespaces)".into(),
         ));
     }
-    for tool in ["ip", "nft", "ethtool", "knotd", "kdig", "unbound", "nginx"] {
+    for tool in [
+        "ip", "nft", "ethtool", "knotd", "kdig", "unbound", "nginx", "openssl",
+    ] {
         let found = std::env::var_os("PATH")
             .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
         if !found {
@@ -138,6 +145,7 @@ impl Testbed {
                 refused: "198.18.4.3".into(),
                 dropped: "198.18.4.4".into(),
                 lossy: "198.18.4.5".into(),
+                scan_sites: scan_sites::SCAN_SITES.to_vec(),
                 hops: vec![
                     Some("198.18.1.1".into()),
                     None,
@@ -172,6 +180,9 @@ impl Testbed {
         testbed
             .services
             .push(services::nginx(&server, &run_dir, &pki)?);
+        testbed
+            .services
+            .push(scan_sites::nginx(&server, &run_dir, &pki)?);
         // `ip netns exec` gives the client and the vantage points this resolv.conf: the
         // "system" resolver is Unbound.
         for host in topology::EDGE_HOSTS {

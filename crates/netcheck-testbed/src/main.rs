@@ -1,5 +1,5 @@
 //! `testbed up` builds the testbed and holds it until interrupted (Ctrl-C, SIGTERM), printing
-//! its layout as JSON; with `--agents NETCHECK` it also starts the NATS broker and one
+//! its layout as JSON (the TLS-scan sites' names and addresses among it); with `--agents NETCHECK` it also starts the NATS broker and one
 //! `netcheck agent` (that binary) per vantage point (scripts/regions). `testbed down` removes
 //! every testbed left on the machine.
 
@@ -72,6 +72,12 @@ fn up(args: &[String]) -> ExitCode {
     eprintln!(
         "testbed {} is up; try: ip netns exec {} netcheck check https://valid.netcheck.test --ca-file {ca}",
         layout.prefix, layout.client_ns,
+    );
+    let scan_sites: Vec<String> = layout.scan_sites.iter().map(|s| s.host()).collect();
+    eprintln!(
+        "the TLS-scan sites ({}): ip netns exec {} netcheck check https://legacy.netcheck.test --only tls,tls_scan --ca-file {ca}",
+        scan_sites.join(", "),
+        layout.client_ns,
     );
     if let (Some(regions), Some(bin)) = (&regions, &agents) {
         let bin = bin.display();

@@ -1,6 +1,7 @@
 //! The real servers of the server namespace, from Debian's packages: Knot DNS (authoritative,
 //! signing two zones), Unbound (a validating resolver, the client's DNS server) and nginx (the
-//! sites, one per certificate state). Their configuration is written into the run directory.
+//! sites, one per certificate state; the TLS-scan sites are `scan_sites.rs`'s). Their
+//! configuration is written into the run directory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,11 +30,11 @@ pub const SITES: [&str; 7] = [
 
 pub const PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>netcheck testbed</title><meta name=\"description\" content=\"A site in the netcheck testbed.\"></head><body>testbed</body></html>";
 
-fn io(what: &str) -> impl Fn(std::io::Error) -> TestbedError + '_ {
+pub(crate) fn io(what: &str) -> impl Fn(std::io::Error) -> TestbedError + '_ {
     move |e| TestbedError::Command(format!("{what}: {e}"))
 }
 
-fn write(path: &Path, text: &str) -> Result<(), TestbedError> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), TestbedError> {
     std::fs::write(path, text).map_err(io(&path.display().to_string()))
 }
 
@@ -73,6 +74,7 @@ pub fn pki(dir: &Path) -> Result<PathBuf, TestbedError> {
         write(&pki.join(format!("{site}.pem")), &identity.chain_pem())?;
         write(&pki.join(format!("{site}.key")), &identity.key_pem())?;
     }
+    crate::scan_sites::identities(dir, &pki, &ca)?;
     write(&pki.join("root.pem"), &ca.root_pem())?;
     std::fs::write(pki.join("intermediate.der"), ca.intermediate_der().as_ref())
         .map_err(io("intermediate.der"))?;
@@ -128,11 +130,24 @@ pub fn spawn(
     args: &[&str],
     log: &Path,
 ) -> Result<Service, TestbedError> {
+    spawn_with_env(name, ns, program, args, &[], log)
+}
+
+/// `spawn`, with variables added to the environment (`ip netns exec` passes it on).
+pub fn spawn_with_env(
+    name: &'static str,
+    ns: &str,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &Path)],
+    log: &Path,
+) -> Result<Service, TestbedError> {
     let log = std::fs::File::create(log).map_err(io("log"))?;
     let err = log.try_clone().map_err(io("log"))?;
     let child = Command::new("ip")
         .args(["netns", "exec", ns, program])
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(err)
@@ -168,6 +183,10 @@ pub fn knot(ns: &str, dir: &Path) -> Result<Service, TestbedError> {
     let mut zone = ZONE_NETCHECK.to_owned();
     for site in SITES {
         zone.push_str(&format!("{site} A {WEB_V4}\n{site} AAAA {WEB_V6}\n"));
+    }
+    for site in crate::scan_sites::SCAN_SITES {
+        let (label, v4, v6) = (site.label, site.v4, site.v6);
+        zone.push_str(&format!("{label} A {v4}\n{label} AAAA {v6}\n"));
     }
     write(&kd.join("zones/netcheck.test.zone"), &zone)?;
     write(
@@ -298,34 +317,53 @@ pub fn nginx(ns: &str, dir: &Path, pki: &Path) -> Result<Service, TestbedError> 
              location = /redirect {{ return 302 /; }}\n  }}\n"
         ));
     }
-    let conf = format!(
-        "daemon off;\nuser root;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 256; }}\n\
-         http {{\n  access_log off;\n  default_type text/html;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
-         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  tcp_nodelay on;\n\
+    let http = format!(
+        "  default_type text/html;\n  tcp_nodelay on;\n\
          types {{ text/html html; application/pkix-cert der; }}\n\
          server {{\n    listen {WEB_V4}:80 default_server;\n    listen [{WEB_V6}]:80 default_server;\n    root {d};\n    \
          location = / {{ try_files /index.html =404; }}\n    location /ca/ {{ alias {p}/; }}\n    \
          location = /redirect {{ return 301 https://valid.netcheck.test/; }}\n    location = /loop {{ return 301 /loop2; }}\n    \
-         location = /loop2 {{ return 301 /loop; }}\n    location = /status/503 {{ return 503; }}\n  }}\n{sites}}}\n"
+         location = /loop2 {{ return 301 /loop; }}\n    location = /status/503 {{ return 503; }}\n  }}\n{sites}"
     );
-    write(&nd.join("nginx.conf"), &conf)?;
-    let conf_path = nd.join("nginx.conf");
-    let service = spawn(
-        "nginx",
+    run_nginx("nginx", ns, &nd, &http, &[], WEB_V4)
+}
+
+/// Writes `dir/nginx.conf` (one worker in the foreground, its files under `dir`, then `http`
+/// with `http` in it), starts nginx on it in `ns` with `env` added, and waits until
+/// `listening`:443 accepts.
+pub(crate) fn run_nginx(
+    name: &'static str,
+    ns: &str,
+    dir: &Path,
+    http: &str,
+    env: &[(&str, &Path)],
+    listening: &str,
+) -> Result<Service, TestbedError> {
+    let d = dir.display();
+    let conf = format!(
+        "daemon off;\nuser root;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 256; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{http}}}\n"
+    );
+    let conf_path = dir.join("nginx.conf");
+    write(&conf_path, &conf)?;
+    let service = spawn_with_env(
+        name,
         ns,
         "nginx",
         &[
             "-c",
             &conf_path.to_string_lossy(),
             "-p",
-            &nd.to_string_lossy(),
+            &dir.to_string_lossy(),
         ],
-        &nd.join("nginx.log"),
+        env,
+        &dir.join("nginx.log"),
     )?;
     wait_for(
         ns,
-        "nginx",
-        &["bash", "-c", &format!("exec 3<>/dev/tcp/{WEB_V4}/443")],
+        name,
+        &["bash", "-c", &format!("exec 3<>/dev/tcp/{listening}/443")],
         Duration::from_secs(10),
     )?;
     Ok(service)

@@ -7,7 +7,8 @@
 //! ```
 //! Link N uses 198.18.N.0/24 and 2001:db8:N::/64; the left end is .1/::1, the right end .2/::2,
 //! except link 1 where the client is .2. The server also holds .3 (nothing listens: connections
-//! are refused), .4 (everything dropped), .5 (a lossy path) and .53 (the resolver). The vantage
+//! are refused), .4 (everything dropped), .5 (a lossy path), .6 to .11 (the TLS-scan sites,
+//! `scan_sites.rs`) and .53 (the resolver). The vantage
 //! points (`far`, `near`, `blocked`, see `vantage.rs`) and the broker's namespace (`nats`) hang
 //! off r1 and r3; `blocked` drops its own TCP to the web server's ports 80 and 443.
 
@@ -132,17 +133,20 @@ pub fn build(names: &Names, loss_percent: u8) -> Result<(), TestbedError> {
             ],
         )?;
     }
-    for extra in [3, 4, 5, 53] {
+    let mut extras: Vec<(String, String)> = [3, 4, 5, 53]
+        .iter()
+        .map(|n| (format!("198.18.4.{n}"), format!("2001:db8:4::{n}")))
+        .collect();
+    extras.extend(
+        crate::scan_sites::SCAN_SITES
+            .iter()
+            .map(|s| (s.v4.to_owned(), s.v6.to_owned())),
+    );
+    for (v4, v6) in extras {
         in_ns(
             &names.ns("server"),
             "ip",
-            &[
-                "addr",
-                "add",
-                &format!("198.18.4.{extra}/24"),
-                "dev",
-                &names.veth("s4"),
-            ],
+            &["addr", "add", &format!("{v4}/24"), "dev", &names.veth("s4")],
         )?;
         in_ns(
             &names.ns("server"),
@@ -151,7 +155,7 @@ pub fn build(names: &Names, loss_percent: u8) -> Result<(), TestbedError> {
                 "-6",
                 "addr",
                 "add",
-                &format!("2001:db8:4::{extra}/64"),
+                &format!("{v6}/64"),
                 "dev",
                 &names.veth("s4"),
                 "nodad",

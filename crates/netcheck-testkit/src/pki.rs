@@ -114,8 +114,24 @@ impl TestCa {
         self.intermediate.der().clone()
     }
 
-    /// A leaf issued by the intermediate.
+    pub fn intermediate_pem(&self) -> String {
+        self.intermediate.pem()
+    }
+
+    /// The intermediate's private key as PKCS#8 PEM: what signs an OCSP response for the
+    /// leaves it issued (RFC 6960 §4.2.2.2 lets the issuing CA sign it itself).
+    pub fn intermediate_key_pem(&self) -> String {
+        self.intermediate.key().serialize_pem()
+    }
+
+    /// A leaf issued by the intermediate, with a fresh ECDSA P-256 key.
     pub fn issue(&self, leaf: &Leaf) -> ServerIdentity {
+        self.issue_for_key(leaf, key())
+    }
+
+    /// A leaf issued by the intermediate for `key`: one ring cannot make, such as an RSA key
+    /// from `openssl genpkey` read with `KeyPair::from_pem`, for RSA and DHE_RSA suites.
+    pub fn issue_for_key(&self, leaf: &Leaf, key: KeyPair) -> ServerIdentity {
         let mut params = CertificateParams::new(leaf.names.clone())
             .unwrap_or_else(|e| panic!("leaf params: {e}"));
         let mut dn = DistinguishedName::new();
@@ -129,7 +145,6 @@ impl TestCa {
         if let Some(url) = &leaf.ca_issuers {
             params.custom_extensions.push(aia_extension(url));
         }
-        let key = key();
         let cert = params
             .signed_by(&key, &self.intermediate)
             .unwrap_or_else(|e| panic!("leaf: {e}"));

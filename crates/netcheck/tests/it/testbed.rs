@@ -5,9 +5,15 @@
 //! Without root or the testbed's tools the test says it is skipped and why; with
 //! NETCHECK_REQUIRE_NETNS=1 (set by CI) that is a failure instead. The regions' scenarios
 //! (`testbed/regions.rs`: agents in the vantage points, a broker in its own namespace) run
-//! last, on the same testbed.
+//! last, on the same testbed; the TLS scan's agreement with sslscan and testssl.sh on the
+//! TLS-scan sites (`testbed/tls_scan.rs`) runs before them.
+//!
+//! NETCHECK_TESTBED_SCENARIOS=a,b runs only the scenarios whose names contain one of the
+//! comma-separated substrings (`=tls_scan`, `=traceroute,dns`), for iterating on a few; the
+//! regions' broker and agents start only when one of their scenarios is chosen.
 
 mod regions;
+mod tls_scan;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -752,6 +758,18 @@ fn dual_stack_traces_once(tb: &Testbed) -> Outcome {
     Ok(())
 }
 
+/// Whether a scenario is to run: all of them, unless NETCHECK_TESTBED_SCENARIOS names some.
+fn chosen_scenarios() -> impl Fn(&str) -> bool {
+    let filter: Vec<String> = std::env::var("NETCHECK_TESTBED_SCENARIOS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    move |name| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
+}
+
 #[test]
 fn netcheck_in_the_testbed() {
     if let Err(why) = netcheck_testbed::available() {
@@ -766,8 +784,13 @@ fn netcheck_in_the_testbed() {
         ..Options::default()
     };
     let tb = Testbed::up(options).unwrap_or_else(|e| panic!("{e}"));
-    let agents = regions::start(&tb);
-    let scenarios: [(&str, Scenario); 14] = [
+    let chosen = chosen_scenarios();
+    let agents = regions::SCENARIOS
+        .iter()
+        .any(|(name, _)| chosen(name))
+        .then(|| regions::start(&tb))
+        .flatten();
+    let scenarios: [(&str, Scenario); 15] = [
         // First: the server's per-peer ICMP budget is still full, as it is for two tracers
         // that meet a server neither has traced in the last seconds.
         (
@@ -811,13 +834,28 @@ fn netcheck_in_the_testbed() {
                 format!("resolvers {servers}")
             })
         }),
+        (
+            "tls_scan_agrees_with_sslscan_and_testssl_on_every_site",
+            tls_scan::tls_scan_agrees_with_sslscan_and_testssl_on_every_site,
+        ),
     ];
     let with_regions = agents.is_some().then_some(regions::SCENARIOS.iter());
-    let failures: Vec<String> = scenarios
+    let mut ran = 0;
+    let mut failures: Vec<String> = scenarios
         .iter()
         .chain(with_regions.into_iter().flatten())
-        .filter_map(|(name, scenario)| scenario(&tb).err().map(|e| format!("{name}: {e}")))
+        .filter(|(name, _)| chosen(name))
+        .filter_map(|(name, scenario)| {
+            ran += 1;
+            let started = std::time::Instant::now();
+            let outcome = scenario(&tb);
+            eprintln!("scenario {name}: {:.1} s", started.elapsed().as_secs_f64());
+            outcome.err().map(|e| format!("{name}: {e}"))
+        })
         .collect();
+    if ran == 0 {
+        failures.push("NETCHECK_TESTBED_SCENARIOS chose no scenario".into());
+    }
     drop(agents);
     drop(tb);
     assert!(
