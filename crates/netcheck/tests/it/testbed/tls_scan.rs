@@ -58,7 +58,8 @@ fn in_client(layout: &Layout, program: &str, args: &[&str]) -> Result<Vec<u8>, S
     Ok(out.stdout)
 }
 
-/// netcheck's report on the site, `--only tls,tls_scan`.
+/// netcheck's report on the site, `--only site,tls,tls_scan` (the site's answer gives the
+/// scan its HSTS).
 fn netcheck_scan(layout: &Layout, site: &Site) -> Result<Value, String> {
     let ca = layout.ca_file.to_string_lossy();
     let target = format!("https://{}/", site.host());
@@ -69,7 +70,7 @@ fn netcheck_scan(layout: &Layout, site: &Site) -> Result<Value, String> {
             "check",
             &target,
             "--only",
-            "tls,tls_scan",
+            "site,tls,tls_scan",
             "--json",
             "--ca-file",
             &ca,
@@ -308,10 +309,53 @@ fn site_facts(label: &str, section: &Value, scan: &Value) -> Result<(), String> 
         }
         _ => {}
     }
+    signatures_fit_the_key(label, scan)?;
+    if label == "valid" {
+        // nginx sends `max-age=63072000; includeSubDomains` on valid.netcheck.test: a year
+        // and subdomains, but no preload directive, and a subdomain of netcheck.test.
+        let preload = &scan["hsts_preload"];
+        let unmet = preload["unmet"].to_string();
+        if preload["ready"] != false
+            || preload["header"] != "max-age=63072000; includeSubDomains"
+            || !unmet.contains("the preload directive")
+            || !unmet.contains("is a subdomain")
+            || unmet.contains("max-age")
+            || unmet.contains("includeSubDomains")
+        {
+            return Err(format!("hsts_preload {preload}"));
+        }
+        if !has("hsts_preload_not_ready") {
+            return Err(format!("no hsts_preload_not_ready finding: {found:?}"));
+        }
+    }
     if has("tls_scan_cut_short") {
         return Err(format!("the scan was cut short: {found:?}"));
     }
     Ok(())
+}
+
+/// The signature algorithms found are those of the site's key: ECDSA for the P-256 sites,
+/// RSA for the RSA ones, none for `legacy` (TLS 1.0 and 1.1 name no algorithm).
+fn signatures_fit_the_key(label: &str, scan: &Value) -> Result<(), String> {
+    let names: Vec<&str> = scan["signature_algorithms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    let fits = match label {
+        "legacy" => names.is_empty(),
+        "valid" | "stapled" | "tls13" => {
+            names.contains(&"ecdsa_secp256r1_sha256")
+                && names.iter().all(|n| n.starts_with("ecdsa"))
+        }
+        _ => names.contains(&"rsa_pss_rsae_sha256") && names.iter().all(|n| n.starts_with("rsa")),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!("signature algorithms {names:?}"))
+    }
 }
 
 fn codes_of(section: &Value) -> Vec<String> {
