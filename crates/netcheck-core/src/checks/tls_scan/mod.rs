@@ -169,11 +169,12 @@ pub struct SuiteSeen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SuiteOrder {
-    /// The same suite is chosen whichever of two is offered first.
+    /// Offered the whole registry backwards, the server chose its first suite again.
     Server,
-    /// The first offered of two is chosen.
+    /// Offered the registry backwards, the server chose another suite: the first it has in
+    /// the client's offer.
     Client,
-    /// Neither (the answers disagreed, or did not come).
+    /// The backwards hello was not answered with a suite.
     Unclear,
 }
 

@@ -1,14 +1,16 @@
 //! The scan strategy: which hellos to send, in what order, and what each answer teaches.
 //!
 //! First, one hello per version, SSL 3.0 to TLS 1.3, all at once, each offering every registry
-//! suite: which versions are accepted, and the suite each prefers. Then, all at once: each
-//! accepted version's listing, the groups, the signature algorithms, a downgraded hello with
-//! TLS_FALLBACK_SCSV (RFC 7507) and one offering DEFLATE (RFC 3749).
+//! suite: which versions are accepted, and the suite each prefers. Each version's listing goes
+//! on from its own answer, and once every first answer is in, the
+//! groups, the signature algorithms and a downgraded hello with TLS_FALLBACK_SCSV (RFC 7507)
+//! go out beside the listings. The first hellos below TLS 1.3 offer DEFLATE before null
+//! (RFC 3749), so the best one's answer tells whether the server compresses.
 //!
 //! A version is listed the sslscan way: offer every suite not yet seen, record the one the
 //! server chooses, take it out and ask again, until the server refuses (N+1 hellos for N
-//! suites). The first two suites, offered in both orders, tell whose order the server follows.
-//! With its own order, the listing stays one hello after another, since each answer is the
+//! suites). Beside the second step, the registry offered backwards tells whose order the
+//! server follows: with its own, it chooses its favourite again. With its own order, the listing stays one hello after another, since each answer is the
 //! next suite in that order; each hello then goes on a connection opened while the one before
 //! was in flight, so a step costs one round trip, not two. With the client's order the
 //! server's choice is just the first suite it has in the offer, so the rest of the registry is
@@ -70,9 +72,11 @@ struct Scanner<'a> {
     address: SocketAddr,
     permits: Semaphore,
     /// Held by the hellos besides the listings (groups, signature algorithms, SCSV,
-    /// compression) before they take a connection permit: at most half the connections, so
-    /// that the listings, the longest chains of round trips, never wait behind them all.
+    /// compression) before they take a connection permit: at most half the connections while
+    /// the listings, the longest chains of round trips, run, so that they never wait behind
+    /// them all; every connection once the listings are done.
     extras: Semaphore,
+    max_connections: usize,
     /// How many parts a client-ordered version's listing is split into.
     parts: usize,
     deadline: Instant,
@@ -87,19 +91,11 @@ struct Line<'p> {
 }
 
 /// How one hello was answered.
+#[derive(Clone)]
 enum Answer {
     Chose(Box<ServerFlight>),
     Refused(Alert),
     Ended(ProbeEnd),
-}
-
-impl Answer {
-    fn chosen_suite(&self) -> Option<u16> {
-        match self {
-            Answer::Chose(f) => Some(f.suite),
-            _ => None,
-        }
-    }
 }
 
 /// What a listing of suites found, in the order found, and how its last hello was answered.
@@ -155,6 +151,7 @@ pub async fn scan(ctx: &Context, deadline: Instant) -> TlsScanReport {
         address: connection.address,
         permits: Semaphore::new(report.max_connections),
         extras: Semaphore::new((report.max_connections / 2).max(1)),
+        max_connections: report.max_connections,
         parts: (report.max_connections / 2).max(1),
         deadline,
         handshakes: AtomicU32::new(0),
@@ -166,53 +163,77 @@ pub async fn scan(ctx: &Context, deadline: Instant) -> TlsScanReport {
         _permit: None,
     });
     let scanner = &scanner;
-    let firsts = futures::future::join_all(VERSIONS.map(|v| {
-        let line = (v == ProtocolVersion::TLS_1_2)
-            .then(|| first_line.take())
-            .flatten();
-        let hello = scanner.hello(v, registry(v));
-        async move {
-            match line {
-                Some(line) => scanner.send(line, &hello).await,
-                None => scanner.ask(&hello).await,
+    // Each version's listing goes on from its own first answer; the other hellos wait for
+    // every first answer, which tell them the versions accepted and the certificate.
+    let (told, heard): (Vec<_>, Vec<_>) = VERSIONS
+        .iter()
+        .map(|_| tokio::sync::oneshot::channel::<Answer>())
+        .unzip();
+    let listings = async {
+        let listed = futures::future::join_all(VERSIONS.iter().zip(told).map(|(&v, tell)| {
+            let line = (v == ProtocolVersion::TLS_1_2)
+                .then(|| first_line.take())
+                .flatten();
+            let mut hello = scanner.hello(v, registry(v));
+            if !v.is_tls13() {
+                // RFC 3749: DEFLATE offered before null, to see whether the server compresses.
+                hello.compression = vec![DEFLATE, 0];
             }
-        }
-    }))
-    .await;
-    let accepted: Vec<ProtocolVersion> = VERSIONS
-        .iter()
-        .zip(&firsts)
-        .filter(|(v, a)| matches!(a, Answer::Chose(f) if f.version == **v))
-        .map(|(v, _)| *v)
-        .collect();
-    let flight_of = |v: ProtocolVersion| match &firsts[VERSIONS.iter().position(|x| *x == v)?] {
-        Answer::Chose(f) if f.version == v => Some(f.as_ref()),
-        _ => None,
+            async move {
+                let first = match line {
+                    Some(line) => scanner.send(line, &hello).await,
+                    None => scanner.ask(&hello).await,
+                };
+                let _ = tell.send(first.clone());
+                scanner.protocol(v, &first).await
+            }
+        }))
+        .await;
+        // The listings are done: the other hellos may take every connection.
+        scanner.extras.add_permits(scanner.max_connections);
+        listed
     };
-    // The best version below TLS 1.3 shows the extensions and the certificate in the clear.
-    let clear = accepted
-        .iter()
-        .rev()
-        .filter(|v| !v.is_tls13())
-        .find_map(|v| flight_of(*v));
-    let key = clear.and_then(certificate_key);
-    let key_kinds: Vec<KeyKind> = key
-        .iter()
-        .filter_map(|k| KeyKind::of_key(&k.key_type))
-        .collect();
-    let certificate_curve = key.as_ref().and_then(|k| curve_group(&k.key_type));
-    let (protocols, groups, mut signatures, fallback_scsv, compression) = futures::join!(
-        futures::future::join_all(
-            VERSIONS
-                .iter()
-                .zip(&firsts)
-                .map(|(v, first)| scanner.protocol(*v, first))
-        ),
-        scanner.groups(&accepted, certificate_curve),
-        scanner.signature_algorithms(&accepted, &key_kinds),
-        scanner.fallback_scsv(&accepted),
-        scanner.compression(clear.map(|f| f.version)),
-    );
+    let others = async {
+        let firsts: Vec<Answer> = futures::future::join_all(heard)
+            .await
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|_| Answer::Ended(out_of_time())))
+            .collect();
+        let accepted: Vec<ProtocolVersion> = VERSIONS
+            .iter()
+            .zip(&firsts)
+            .filter(|(v, a)| matches!(a, Answer::Chose(f) if f.version == **v))
+            .map(|(v, _)| *v)
+            .collect();
+        // The best version below TLS 1.3 shows the extensions and the certificate in the
+        // clear.
+        let clear = VERSIONS
+            .iter()
+            .zip(&firsts)
+            .rev()
+            .filter(|(v, _)| !v.is_tls13())
+            .find_map(|(v, a)| match a {
+                Answer::Chose(f) if f.version == *v => Some(f.as_ref().clone()),
+                _ => None,
+            });
+        let key = clear.as_ref().and_then(certificate_key);
+        let key_kinds: Vec<KeyKind> = key
+            .iter()
+            .filter_map(|k| KeyKind::of_key(&k.key_type))
+            .collect();
+        let curve = key.as_ref().and_then(|k| curve_group(&k.key_type));
+        let (groups, signatures, fallback_scsv) = futures::join!(
+            scanner.groups(&accepted, curve),
+            scanner.signature_algorithms(&accepted, &key_kinds),
+            scanner.fallback_scsv(&accepted),
+        );
+        let mut extensions = extensions(clear.as_ref());
+        extensions.fallback_scsv = fallback_scsv;
+        extensions.compression = clear.as_ref().map(|f| f.compression != 0);
+        (accepted, key, key_kinds, groups, signatures, extensions)
+    };
+    let (protocols, (accepted, key, key_kinds, groups, mut signatures, extensions)) =
+        futures::join!(listings, others);
     // A server with a second certificate of another kind (RSA beside ECDSA) shows it in the
     // suites it accepts: its algorithms are asked once the listings are done.
     let more: Vec<KeyKind> = protocols
@@ -229,9 +250,7 @@ pub async fn scan(ctx: &Context, deadline: Instant) -> TlsScanReport {
     report.protocols = protocols;
     report.groups = groups;
     report.signature_algorithms = signatures;
-    report.extensions = extensions(clear);
-    report.extensions.fallback_scsv = fallback_scsv;
-    report.extensions.compression = compression;
+    report.extensions = extensions;
     report.certificate_key = key;
     report.handshakes = scanner.handshakes.load(Ordering::Relaxed);
     report
@@ -329,7 +348,8 @@ impl Scanner<'_> {
     /// Lists the suites of one version in the order the server chooses them, and whose order
     /// that is, from the answer to the version's first hello (which offered every suite).
     async fn protocol(&self, version: ProtocolVersion, first: &Answer) -> ProtocolScan {
-        let mut remaining = registry(version);
+        let registry = registry(version);
+        let mut remaining = registry.clone();
         let mut found = Vec::new();
         let mut order = None;
         let ended = 'listing: {
@@ -339,32 +359,40 @@ impl Scanner<'_> {
             };
             remaining.retain(|&c| c != first.suite);
             found.push(first.clone());
-            let second = self.ask(&self.hello(version, remaining.clone())).await;
+            // The next step, and beside it the whole registry offered backwards: a server with
+            // its own order chooses its favourite again, one that follows the client's order
+            // takes the last suite of the registry it has.
+            let backwards: Vec<u16> = registry.iter().rev().copied().collect();
+            let (next, backwards) = (
+                self.hello(version, remaining.clone()),
+                self.hello(version, backwards),
+            );
+            let (second, reversed) = futures::join!(self.ask(&next), self.ask(&backwards));
             let second = match judge(version, &remaining, &second) {
                 Ok(flight) => flight,
                 Err(end) => break 'listing end,
             };
             remaining.retain(|&c| c != second.suite);
-            found.push(second.clone());
-            // The order is asked while the listing takes its third step.
-            let (whose, step) = futures::join!(
-                self.order(version, first.suite, second.suite),
-                self.list(version, &remaining, 1),
-            );
-            order = Some(whose);
-            for f in &step.found {
-                remaining.retain(|&c| c != f.suite);
-            }
-            found.extend(step.found);
-            if step.ended.kind != EndKind::Exhausted || remaining.is_empty() {
-                break 'listing step.ended;
-            }
-            let rest = if whose == SuiteOrder::Client {
-                self.list_in_parts(version, &remaining).await
-            } else {
-                self.list(version, &remaining, usize::MAX).await
+            found.push(second);
+            let reversed = judge(version, &registry, &reversed);
+            let whose = match &reversed {
+                Ok(f) if f.suite == first.suite => SuiteOrder::Server,
+                Ok(_) => SuiteOrder::Client,
+                Err(_) => SuiteOrder::Unclear,
             };
+            order = Some(whose);
+            if whose != SuiteOrder::Client {
+                let rest = self.list(version, &remaining, usize::MAX).await;
+                found.extend(rest.found);
+                break 'listing rest.ended;
+            }
+            if let Some(last) = reversed.ok().filter(|f| remaining.contains(&f.suite)) {
+                remaining.retain(|&c| c != last.suite);
+                found.push(last);
+            }
+            let rest = self.list_in_parts(version, &remaining).await;
             found.extend(rest.found);
+            found.sort_by_key(|f| registry.iter().position(|&c| c == f.suite));
             rest.ended
         };
         ProtocolScan {
@@ -446,21 +474,6 @@ impl Scanner<'_> {
                 kind: EndKind::Exhausted,
                 message: "every suite offered was accepted".into(),
             }),
-        }
-    }
-
-    /// Offers two accepted suites in both orders: the same choice both times is the server's
-    /// order, the first offered each time is the client's.
-    async fn order(&self, version: ProtocolVersion, a: u16, b: u16) -> SuiteOrder {
-        let (first, second) = (
-            self.hello(version, vec![a, b]),
-            self.hello(version, vec![b, a]),
-        );
-        let (ab, ba) = futures::join!(self.ask(&first), self.ask(&second));
-        match (ab.chosen_suite(), ba.chosen_suite()) {
-            (Some(x), Some(y)) if x == y => SuiteOrder::Server,
-            (Some(x), Some(y)) if x == a && y == b => SuiteOrder::Client,
-            _ => SuiteOrder::Unclear,
         }
     }
 
@@ -591,18 +604,6 @@ impl Scanner<'_> {
         match self.ask_aside(&hello).await {
             Answer::Refused(a) if a.description == Alert::INAPPROPRIATE_FALLBACK => Some(true),
             Answer::Chose(_) => Some(false),
-            _ => None,
-        }
-    }
-
-    /// Offers DEFLATE before null with `version` (the best below TLS 1.3, which has no
-    /// compression): whether the server chooses it.
-    async fn compression(&self, version: Option<ProtocolVersion>) -> Option<bool> {
-        let version = version?;
-        let mut hello = self.hello(version, LEGACY_SUITES.iter().map(|s| s.code).collect());
-        hello.compression = vec![DEFLATE, 0];
-        match self.ask_aside(&hello).await {
-            Answer::Chose(f) => Some(f.compression != 0),
             _ => None,
         }
     }
