@@ -14,5 +14,6 @@ pub mod pki;
 pub mod postgres;
 pub mod s_server;
 pub mod smtp;
+pub mod sslscan;
 pub mod web;
 pub mod whois;

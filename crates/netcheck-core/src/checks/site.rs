@@ -12,7 +12,7 @@ use crate::check::{Check, CheckError, CheckMeta, Context, Facts, OriginSeen};
 use crate::report::Finding;
 use crate::tls::verdict::Verdict;
 use crate::web::html::{PageFacts, is_html, read_page};
-use crate::web::security::SecurityHeaders;
+use crate::web::security::{Hsts, SecurityHeaders};
 use crate::web::{Exchange, FetchError, HttpClient, Timings, fetch, redirect_target};
 
 crate::finding_codes! {
@@ -189,7 +189,7 @@ async fn follow(
         if let Some(r) = response.as_ref().filter(|_| {
             origin_hsts.is_none() && url.scheme() == "https" && url.host() == start.host()
         }) {
-            origin_hsts = Some(SecurityHeaders::from_headers(&r.headers).strict_transport_security);
+            origin_hsts = Some(Hsts::from_headers(&r.headers));
         }
         // A host already looked up for an earlier hop is not looked up again.
         if hops.iter().any(|h| {

@@ -49,8 +49,7 @@ impl SecurityHeaders {
                 .map(|s| s.trim().to_owned())
         };
         SecurityHeaders {
-            strict_transport_security: text("strict-transport-security")
-                .map(|raw| Hsts::parse(&raw)),
+            strict_transport_security: Hsts::from_headers(headers),
             content_security_policy: text("content-security-policy"),
             x_frame_options: text("x-frame-options"),
             x_content_type_options: text("x-content-type-options"),
@@ -75,6 +74,15 @@ impl SecurityHeaders {
 }
 
 impl Hsts {
+    /// The Strict-Transport-Security header of a response, if it has one.
+    pub fn from_headers(headers: &http::HeaderMap) -> Option<Hsts> {
+        let raw = headers
+            .get(http::header::STRICT_TRANSPORT_SECURITY)?
+            .to_str()
+            .ok()?;
+        Some(Hsts::parse(raw.trim()))
+    }
+
     pub fn parse(raw: &str) -> Hsts {
         let mut hsts = Hsts {
             raw: raw.to_owned(),

@@ -4,17 +4,15 @@
 //! peer. Each test skips, saying so, when the openssl CLI is missing; the agreement with sslscan
 //! is skipped likewise unless NETCHECK_REQUIRE_SSLSCAN=1.
 
-use std::collections::BTreeSet;
 use std::process::Command;
 
 use netcheck_core::checks::tls_scan::{Letter, SuiteOrder, TlsScanReport};
 use netcheck_core::report::Section;
 use netcheck_testkit::legacy_pki::{self, Key, LegacyCa, LegacyIdentity};
 use netcheck_testkit::s_server::SServer;
+use netcheck_testkit::sslscan::{Pairs, accepted_pairs};
 
 use crate::{Setup, check, has_finding, run};
-
-type Pairs = BTreeSet<(String, String)>;
 
 fn identity() -> Option<LegacyIdentity> {
     if let Err(why) = legacy_pki::available() {
@@ -77,32 +75,7 @@ fn sslscan(server: &SServer) -> Option<Pairs> {
             return None;
         }
     };
-    let xml = String::from_utf8_lossy(&out.stdout);
-    let attribute = |element: &str, name: &str| -> Option<String> {
-        let at = element.find(&format!(" {name}=\""))? + name.len() + 3;
-        Some(element[at..].split('"').next()?.to_owned())
-    };
-    let found = xml
-        .split("<cipher ")
-        .skip(1)
-        .filter_map(|element| {
-            // Every attribute after a space, the first one too.
-            let element = format!(" {}", element.split("/>").next()?);
-            let element = element.as_str();
-            let status = attribute(element, "status")?;
-            if status != "accepted" && status != "preferred" {
-                return None;
-            }
-            let version = match attribute(element, "sslversion")?.as_str() {
-                "SSLv3" => "SSL 3.0".to_owned(),
-                v => v.replace("TLSv", "TLS "),
-            };
-            let id = attribute(element, "id")?;
-            let code = format!("0x{}", id.trim_start_matches("0x").to_uppercase());
-            Some((version, code))
-        })
-        .collect();
-    Some(found)
+    Some(accepted_pairs(&String::from_utf8_lossy(&out.stdout)))
 }
 
 fn agrees_with_sslscan(server: &SServer, facts: &TlsScanReport) {

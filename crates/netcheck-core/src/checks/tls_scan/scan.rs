@@ -71,14 +71,12 @@ struct Scanner<'a> {
     host: &'a str,
     address: SocketAddr,
     permits: Semaphore,
-    /// Held by the hellos besides the listings (groups, signature algorithms, SCSV,
-    /// compression) before they take a connection permit: at most half the connections while
-    /// the listings, the longest chains of round trips, run, so that they never wait behind
-    /// them all; every connection once the listings are done.
+    /// Held by the hellos besides the listings (groups, signature algorithms, SCSV) before
+    /// they take a connection permit: `half()` the connections while the listings, the
+    /// longest chains of round trips, run, so that they never wait behind them all; every
+    /// connection once the listings are done.
     extras: Semaphore,
     max_connections: usize,
-    /// How many parts a client-ordered version's listing is split into.
-    parts: usize,
     deadline: Instant,
     handshakes: AtomicU32,
 }
@@ -98,10 +96,27 @@ enum Answer {
     Ended(ProbeEnd),
 }
 
+impl Answer {
+    /// The flight, when the server chose a suite with `version` itself.
+    fn chosen_with(&self, version: ProtocolVersion) -> Option<&ServerFlight> {
+        match self {
+            Answer::Chose(f) if f.version == version => Some(f),
+            _ => None,
+        }
+    }
+}
+
 /// What a listing of suites found, in the order found, and how its last hello was answered.
 struct Listing {
     found: Vec<ServerFlight>,
     ended: ProbeEnd,
+}
+
+fn exhausted() -> ProbeEnd {
+    ProbeEnd {
+        kind: EndKind::Exhausted,
+        message: "every suite offered was accepted".into(),
+    }
 }
 
 fn out_of_time() -> ProbeEnd {
@@ -150,9 +165,8 @@ pub async fn scan(ctx: &Context, deadline: Instant) -> TlsScanReport {
         host,
         address: connection.address,
         permits: Semaphore::new(report.max_connections),
-        extras: Semaphore::new((report.max_connections / 2).max(1)),
+        extras: Semaphore::new(half(report.max_connections)),
         max_connections: report.max_connections,
-        parts: (report.max_connections / 2).max(1),
         deadline,
         handshakes: AtomicU32::new(0),
     };
@@ -199,23 +213,19 @@ pub async fn scan(ctx: &Context, deadline: Instant) -> TlsScanReport {
             .into_iter()
             .map(|a| a.unwrap_or_else(|_| Answer::Ended(out_of_time())))
             .collect();
-        let accepted: Vec<ProtocolVersion> = VERSIONS
+        let chosen: Vec<(ProtocolVersion, &ServerFlight)> = VERSIONS
             .iter()
             .zip(&firsts)
-            .filter(|(v, a)| matches!(a, Answer::Chose(f) if f.version == **v))
-            .map(|(v, _)| *v)
+            .filter_map(|(&v, a)| Some((v, a.chosen_with(v)?)))
             .collect();
+        let accepted: Vec<ProtocolVersion> = chosen.iter().map(|(v, _)| *v).collect();
         // The best version below TLS 1.3 shows the extensions and the certificate in the
         // clear.
-        let clear = VERSIONS
+        let clear = chosen
             .iter()
-            .zip(&firsts)
             .rev()
-            .filter(|(v, _)| !v.is_tls13())
-            .find_map(|(v, a)| match a {
-                Answer::Chose(f) if f.version == *v => Some(f.as_ref().clone()),
-                _ => None,
-            });
+            .find(|(v, _)| !v.is_tls13())
+            .map(|(_, f)| (*f).clone());
         let key = clear.as_ref().and_then(certificate_key);
         let key_kinds: Vec<KeyKind> = key
             .iter()
@@ -382,7 +392,7 @@ impl Scanner<'_> {
             };
             order = Some(whose);
             if whose != SuiteOrder::Client {
-                let rest = self.list(version, &remaining, usize::MAX).await;
+                let rest = self.list(version, &remaining).await;
                 found.extend(rest.found);
                 break 'listing rest.ended;
             }
@@ -404,19 +414,16 @@ impl Scanner<'_> {
         }
     }
 
-    /// Offers `offer` with `version`, then all it has not chosen yet, and so on: at most
-    /// `steps` hellos, each on a connection opened while the one before was in flight. Ends
-    /// `Exhausted` when the steps or the suites run out before the server refuses.
-    async fn list(&self, version: ProtocolVersion, offer: &[u16], steps: usize) -> Listing {
+    /// Offers `offer` with `version`, then all it has not chosen yet, and so on, each hello on
+    /// a connection opened while the one before was in flight. Ends `Exhausted` when the
+    /// suites run out before the server refuses.
+    async fn list(&self, version: ProtocolVersion, offer: &[u16]) -> Listing {
         let mut remaining = offer.to_vec();
         let mut found = Vec::new();
         let mut spare = None;
         let ended = loop {
-            if remaining.is_empty() || found.len() >= steps {
-                break ProbeEnd {
-                    kind: EndKind::Exhausted,
-                    message: "every suite offered was accepted".into(),
-                };
+            if remaining.is_empty() {
+                break exhausted();
             }
             let line = match spare.take() {
                 Some(line) => line,
@@ -427,10 +434,7 @@ impl Scanner<'_> {
                 Err(end) => break end,
             };
             let hello = self.hello(version, remaining.clone());
-            let more = found.len() + 1 < steps;
-            let (answer, next) = futures::join!(self.send(line, &hello), async {
-                if more { self.spare().await } else { None }
-            });
+            let (answer, next) = futures::join!(self.send(line, &hello), self.spare());
             spare = next;
             match judge(version, &remaining, &answer) {
                 Ok(flight) => {
@@ -447,13 +451,12 @@ impl Scanner<'_> {
     /// server takes the first suite of each offer it has, so each part comes back in registry
     /// order, and so does their union once sorted by it: the list one listing would give.
     async fn list_in_parts(&self, version: ProtocolVersion, offer: &[u16]) -> Listing {
-        let parts: Vec<Vec<u16>> = (0..self.parts)
-            .map(|i| offer.iter().skip(i).step_by(self.parts).copied().collect())
+        let count = half(self.max_connections);
+        let parts: Vec<Vec<u16>> = (0..count)
+            .map(|i| offer.iter().skip(i).step_by(count).copied().collect())
             .filter(|p: &Vec<u16>| !p.is_empty())
             .collect();
-        let listings =
-            futures::future::join_all(parts.iter().map(|p| self.list(version, p, usize::MAX)))
-                .await;
+        let listings = futures::future::join_all(parts.iter().map(|p| self.list(version, p))).await;
         let mut found = Vec::new();
         let mut ended = None;
         for listing in listings {
@@ -470,10 +473,7 @@ impl Scanner<'_> {
         found.sort_by_key(|f| position(f.suite));
         Listing {
             found,
-            ended: ended.unwrap_or_else(|| ProbeEnd {
-                kind: EndKind::Exhausted,
-                message: "every suite offered was accepted".into(),
-            }),
+            ended: ended.unwrap_or_else(exhausted),
         }
     }
 
@@ -481,6 +481,7 @@ impl Scanner<'_> {
     /// and no key share, which a server that has the group answers with a HelloRetryRequest
     /// for it (RFC 8446 §4.1.4); else with TLS 1.2, the registry's ECDHE suites and only that
     /// curve, which the ServerKeyExchange names (RFC 8422 §5.4).
+    ///
     /// An ECDSA certificate's curve must be among a TLS 1.2 hello's groups too (RFC 8422
     /// §5.1.1), so it is offered after the group asked, and only the ServerKeyExchange's
     /// curve counts.
@@ -558,15 +559,10 @@ impl Scanner<'_> {
                     .collect();
                 (ProtocolVersion::TLS_1_2, signed, schemes)
             } else if accepted.contains(&ProtocolVersion::TLS_1_3) && keys.is_empty() {
-                let schemes = SIGNATURE_ALGORITHMS
-                    .iter()
-                    .copied()
-                    .filter(|&s| TLS13_SCHEMES.contains(&s))
-                    .collect();
                 (
                     ProtocolVersion::TLS_1_3,
                     registry(ProtocolVersion::TLS_1_3),
-                    schemes,
+                    TLS13_SCHEMES.to_vec(),
                 )
             } else {
                 return Vec::new();
@@ -609,7 +605,14 @@ impl Scanner<'_> {
     }
 }
 
-/// The signature schemes RFC 8446 §4.2.3 allows in a CertificateVerify.
+/// Half the cap on connections, at least one: the extras' share while the listings run, and
+/// the parts a client-ordered listing is split into.
+fn half(max_connections: usize) -> usize {
+    (max_connections / 2).max(1)
+}
+
+/// The signature schemes RFC 8446 §4.2.3 allows in a CertificateVerify, in the order of
+/// `SIGNATURE_ALGORITHMS`.
 const TLS13_SCHEMES: &[u16] = &[
     0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
 ];

@@ -17,12 +17,11 @@ use std::time::Instant;
 
 use netcheck_testbed::Layout;
 use netcheck_testbed::scan_sites::SERVER_ORDER;
+use netcheck_testkit::sslscan::{Pairs, accepted_pairs};
 use serde_json::Value;
 
 use super::{Outcome, check};
 use crate::BIN;
-
-type Pairs = BTreeSet<(String, String)>;
 
 /// A site to scan: its name and the IPv4 address the reference tools are sent to.
 struct Site {
@@ -133,8 +132,8 @@ fn installed(tool: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
 }
 
-/// sslscan's accepted (version, code point) pairs, from its XML (`<cipher status="accepted"
-/// sslversion="TLSv1.2" id="0xc030" …/>`), as the loopback agreement test reads them. Its
+/// sslscan's accepted (version, code point) pairs, from its XML, as the loopback agreement
+/// test reads them (`netcheck_testkit::sslscan`). Its
 /// socket timeout is raised from 3 s to 10 s: it runs beside a dozen other scanners on two
 /// cores, and an answer it gave up on would read as a suite refused.
 fn sslscan(layout: &Layout, site: &Site) -> Result<Pairs, String> {
@@ -146,30 +145,7 @@ fn sslscan(layout: &Layout, site: &Site) -> Result<Pairs, String> {
         &["--no-colour", "--xml=-", "--timeout=10", &sni, &target],
     )?;
     let xml = String::from_utf8_lossy(&stdout);
-    let attribute = |element: &str, name: &str| -> Option<String> {
-        let at = element.find(&format!(" {name}=\""))? + name.len() + 3;
-        Some(element[at..].split('"').next()?.to_owned())
-    };
-    let found: Pairs = xml
-        .split("<cipher ")
-        .skip(1)
-        .filter_map(|element| {
-            let element = format!(" {}", element.split("/>").next()?);
-            let status = attribute(&element, "status")?;
-            if status != "accepted" && status != "preferred" {
-                return None;
-            }
-            let version = match attribute(&element, "sslversion")?.as_str() {
-                "SSLv3" => "SSL 3.0".to_owned(),
-                v => v.replace("TLSv", "TLS "),
-            };
-            let id = attribute(&element, "id")?;
-            Some((
-                version,
-                format!("0x{}", id.trim_start_matches("0x").to_uppercase()),
-            ))
-        })
-        .collect();
+    let found = accepted_pairs(&xml);
     if found.is_empty() && !xml.contains("<ssltest") {
         return Err(format!("{}: sslscan printed no XML: {xml}", site.label));
     }
