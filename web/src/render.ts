@@ -5,7 +5,7 @@
 
 import type { CheckReport, Report } from "./api";
 import { el } from "./dom";
-import { gradeBox, scanTables } from "./tls_scan";
+import { gradeBox, scanTables, tlsScanView } from "./tls_scan";
 
 /** A section's facts as `key: value` lines, values that are not text or numbers as JSON. */
 export function genericFacts(data: Record<string, unknown>): string[] {
@@ -118,7 +118,7 @@ export function finish(card: HTMLElement, check: CheckReport): void {
     el("h2", {}, el("span", { class: "badge" }, check.status.replace("_", " ")), ` ${check.title} `, el("small", {}, `${check.duration_ms.toFixed(0)} ms`)),
   ];
   if (check.error) body.push(el("p", { class: "note" }, check.error));
-  const scan = check.data?.kind === "tls_scan" ? check.data : null;
+  const scan = check.data?.kind === "tls_scan" ? tlsScanView(check.data) : null;
   if (scan) body.push(gradeBox(scan));
   const lines = facts(check);
   if (lines.length) body.push(el("pre", { class: "facts" }, lines.join("\n")));

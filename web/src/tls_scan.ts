@@ -1,6 +1,7 @@
 // The `tls_scan` section drawn: its grade on top, large, with every cap in words; a table of the
 // protocol versions offered, and for each one the server accepted, its suites in the order it
-// chose them, weak ones marked with why; then the groups and the extensions, yes / no / unknown.
+// chose them, weak ones marked with why; then the groups, the signature algorithms, the HSTS
+// preload readiness and the extensions, yes / no / unknown.
 // The grade, the caps, what is weak and whose order it is are the scan's (grade.rs,
 // weakness.rs): nothing is judged here. `tlsScanView` turns the section into rows of text, so
 // it is tested without a browser; `gradeBox` and `scanTables` make the elements, every string as
@@ -170,8 +171,8 @@ function table(columns: string[], rows: { attributes: Record<string, string>; ce
 }
 
 /** The grade, large, with each cap in words; or why there is none. */
-export function gradeBox(d: TlsScanReport): HTMLElement {
-  const { grade, ungraded } = tlsScanView(d);
+export function gradeBox(v: TlsScanView): HTMLElement {
+  const { grade, ungraded } = v;
   if (!grade) return el("p", { class: "note", "data-ungraded": "" }, ungraded ?? "");
   return el(
     "div",
@@ -189,9 +190,9 @@ export function gradeBox(d: TlsScanReport): HTMLElement {
   );
 }
 
-/** The versions, each accepted version's suites, then the groups and the extensions. */
-export function scanTables(d: TlsScanReport): HTMLElement[] {
-  const v = tlsScanView(d);
+/** The versions, each accepted version's suites, then the groups, the signature algorithms,
+ * the preload readiness and the extensions. */
+export function scanTables(v: TlsScanView): HTMLElement[] {
   return [
     table(
       PROTOCOL_COLUMNS,
